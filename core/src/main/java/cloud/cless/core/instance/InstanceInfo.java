@@ -1,0 +1,30 @@
+package cloud.cless.core.instance;
+
+import java.time.Instant;
+
+/**
+ * A snapshot of one instance, for the admin API.
+ *
+ * @param id                cless instance id
+ * @param service           service name
+ * @param containerId       engine container id, null for an upstream
+ * @param hostPort          host port on 127.0.0.1
+ * @param state             lifecycle state
+ * @param startedAt         when the start began
+ * @param readyAt           when it became ready, null before
+ * @param coldStartMillis   start-to-ready time, -1 before ready
+ * @param openConnections   connections using it now
+ * @param lastActivity      last byte relayed or connection change
+ */
+public record InstanceInfo(
+        String id,
+        String service,
+        String containerId,
+        int hostPort,
+        InstanceState state,
+        Instant startedAt,
+        Instant readyAt,
+        long coldStartMillis,
+        int openConnections,
+        Instant lastActivity) {
+}
