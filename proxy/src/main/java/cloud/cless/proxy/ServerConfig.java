@@ -1,0 +1,62 @@
+package cloud.cless.proxy;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Everything {@code cless serve} is configured with, after flags and environment were read.
+ *
+ * @param bind                 address the proxy listens on
+ * @param port                 port the proxy listens on (0: any free port, for tests)
+ * @param domain               services default to {@code <name>.<domain>}
+ * @param adminHost            host that reaches the admin API through the proxy port
+ * @param adminPort            port of the admin API on 127.0.0.1 (0: not served there; -1: any free port, tests)
+ * @param adminToken           explicit admin token, or null to use the one in the data dir
+ * @param dataDir              state directory
+ * @param store                where definitions are kept
+ * @param dockerHost           engine address, or null for DOCKER_HOST / the local socket
+ * @param portRange            host ports for containers, {@code first-last}
+ * @param idleTimeout          default idle timeout of a service
+ * @param startupTimeout       default startup timeout of a service
+ * @param maxHeaderSize        largest first request head in bytes
+ * @param headerTimeout        time allowed for the first request head
+ * @param drainTimeout         time open connections get on shutdown
+ * @param io                   transport choice
+ * @param eventLoopThreads     event-loop threads, 0 for one per core
+ * @param allowRemoteUpstreams accept non-loopback upstreams
+ */
+public record ServerConfig(
+        String bind,
+        int port,
+        String domain,
+        String adminHost,
+        int adminPort,
+        String adminToken,
+        Path dataDir,
+        StoreKind store,
+        String dockerHost,
+        String portRange,
+        Duration idleTimeout,
+        Duration startupTimeout,
+        int maxHeaderSize,
+        Duration headerTimeout,
+        Duration drainTimeout,
+        String io,
+        int eventLoopThreads,
+        boolean allowRemoteUpstreams) {
+
+    /** Where service definitions are kept. */
+    public enum StoreKind { SQLITE, MEMORY }
+
+    public ServerConfig {
+        domain = domain.toLowerCase(Locale.ROOT);
+        adminHost = adminHost == null || adminHost.isBlank()
+                ? "admin." + domain : adminHost.toLowerCase(Locale.ROOT);
+    }
+
+    public InetSocketAddress proxyAddress() {
+        return new InetSocketAddress(bind, port);
+    }
+}

