@@ -1,7 +1,6 @@
 package cloud.cless.core.runtime;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
@@ -141,12 +140,12 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     /** Pulls once, bounded by the pull timeout; every way it can fail ends as IMAGE_NOT_FOUND naming the image. */
     private void pull(ImageReference image, String operation) {
         log.info("image {} is not present locally; pulling it", image);
-        PullImageResultCallback callback = new PullImageResultCallback();
+        PullCallback pull = new PullCallback();
         try {
-            client.pullImageCmd(image.repository()).withTag(image.tag()).exec(callback);
-            if (!callback.awaitCompletion(pullTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw imageNotFound(image.toString(), "the pull did not finish within " + pullTimeout.toSeconds() + " s",
-                        null);
+            client.pullImageCmd(image.repository()).withTag(image.tag()).exec(pull);
+            if (!pull.await(pullTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw imageNotFound(image.toString(),
+                        "the pull did not finish within " + pullTimeout.toSeconds() + " s", null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -154,13 +153,24 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         } catch (RuntimeFailure e) {
             throw e;
         } catch (RuntimeException e) {
-            if (failures.isUnreachable(e)) {
-                throw failures.unreachable(e, operation);
-            }
-            throw imageNotFound(image.toString(), DockerFailures.describe(e), e);
+            throw pullFailure(image, e, operation);
         } finally {
-            closeQuietly(callback);
+            closeQuietly(pull);
         }
+        if (pull.failure() != null) {
+            throw pullFailure(image, pull.failure(), operation);
+        }
+        if (pull.errorMessage() != null) {
+            throw imageNotFound(image.toString(), pull.errorMessage(), null);
+        }
+        log.info("pulled image {}", image);
+    }
+
+    private RuntimeFailure pullFailure(ImageReference image, Throwable failure, String operation) {
+        if (failures.isUnreachable(failure)) {
+            return failures.unreachable(failure, operation);
+        }
+        return imageNotFound(image.toString(), DockerFailures.describe(failure), failure);
     }
 
     private static RuntimeFailure imageNotFound(String image, String reason, Throwable cause) {
@@ -285,9 +295,9 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         return result;
     }
 
-    private static void closeQuietly(PullImageResultCallback callback) {
+    private static void closeQuietly(PullCallback pull) {
         try {
-            callback.close();
+            pull.close();
         } catch (IOException e) {
             log.debug("closing the pull stream failed", e);
         }
