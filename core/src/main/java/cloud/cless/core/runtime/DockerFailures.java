@@ -53,7 +53,7 @@ final class DockerFailures {
         IOException io = find(cause, IOException.class);
         return new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
                 "Docker engine at " + dockerHost + " is unreachable: " + describe(io != null ? io : cause)
-                        + " (" + operation + ")",
+                        + " (during " + operation + ")",
                 cause);
     }
 

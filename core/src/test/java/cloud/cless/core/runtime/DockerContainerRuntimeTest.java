@@ -261,6 +261,18 @@ class DockerContainerRuntimeTest {
     }
 
     @Test
+    void missingEngineSocketFailsAsEngineUnavailable() {
+        try (DockerContainerRuntime noSocket = new DockerContainerRuntime("unix:///nonexistent/docker.sock",
+                dockerExecutor)) {
+            RuntimeFailure failure = failure(noSocket.stop("some-container", 1));
+
+            assertThat(failure.kind()).isEqualTo(RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
+            assertThat(failure.getMessage()).startsWith("Docker engine at unix:///nonexistent/docker.sock is unreachable")
+                    .contains("stop of container some-container");
+        }
+    }
+
+    @Test
     void shutDownExecutorFailsTheFutureInsteadOfThrowing() {
         ExecutorService closed = Executors.newSingleThreadExecutor();
         closed.shutdown();
