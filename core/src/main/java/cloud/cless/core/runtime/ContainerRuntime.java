@@ -15,8 +15,14 @@ public interface ContainerRuntime extends AutoCloseable {
 
     CompletableFuture<Void> start(String containerId);
 
-    /** Stops with the given grace period; a container that is already stopped is not an error. */
+    /** Stops with the given grace period; a container that is already stopped or gone is not an error. */
     CompletableFuture<Void> stop(String containerId, int graceSeconds);
+
+    /** Freezes every process of a running container; it keeps its memory and its port. */
+    CompletableFuture<Void> pause(String containerId);
+
+    /** Thaws a paused container. */
+    CompletableFuture<Void> unpause(String containerId);
 
     /** Removes, forcing a running container down; a container that is already gone is not an error. */
     CompletableFuture<Void> remove(String containerId);
