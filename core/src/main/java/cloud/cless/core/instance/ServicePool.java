@@ -51,6 +51,7 @@ final class ServicePool {
             deleted = false;
             definition = requested;
         }
+        dispatch(fx); // drops waiters that gave up, so a newcomer does not queue behind them
         if (queue.isEmpty() && assign(requested, waiter, fx)) {
             return;
         }
@@ -176,6 +177,7 @@ final class ServicePool {
         if (closed || deleted || definition.isUpstream()) {
             return;
         }
+        dispatch(fx);
         long now = clock.getAsLong();
         long idleMillis = 1000L * valueOr(definition.idleTimeoutSeconds(), DEFAULT_IDLE_TIMEOUT_SECONDS);
         int min = valueOr(definition.minInstances(), 0);

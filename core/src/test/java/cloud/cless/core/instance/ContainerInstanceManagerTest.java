@@ -340,6 +340,43 @@ class ContainerInstanceManagerTest {
     }
 
     @Test
+    void changeDuringAColdStartServesItsWaitersThenDrainsIt() throws Exception {
+        ServiceDefinition v1 = service("hello").env(Map.of("V", "1")).build();
+        ServiceDefinition v2 = service("hello").env(Map.of("V", "2")).build();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        runtime.createGate = gate;
+        Future<InstanceLease> waiting = manager.acquire(v1, group.next());
+
+        manager.serviceUpdated(v1, v2);
+        Future<InstanceLease> newer = manager.acquire(v2, group.next());
+        gate.complete(null);
+
+        InstanceLease old = await(waiting);
+        leases.add(old);
+        InstanceLease fresh = await(newer);
+        leases.add(fresh);
+        assertThat(fresh.instanceId()).isNotEqualTo(old.instanceId());
+        assertThat(runtime.creates()).isEqualTo(2);
+
+        old.release();
+        waitUntil(() -> manager.instances("hello").size() == 1 && runtime.containers.size() == 1);
+        assertThat(manager.instances("hello").get(0).id()).isEqualTo(fresh.instanceId());
+    }
+
+    @Test
+    void aWaiterThatGaveUpDoesNotBlockTheQueue() throws Exception {
+        ServiceDefinition busy = service("busy").concurrency(1).maxInstances(1).build();
+        InstanceLease held = lease(busy);
+        Future<InstanceLease> gaveUp = manager.acquire(busy, group.next());
+        assertThat(gaveUp.cancel(false)).isTrue();
+
+        held.release();
+        InstanceLease next = lease(busy);
+        assertThat(next.instanceId()).isEqualTo(held.instanceId());
+        assertThat(manager.instances("busy").get(0).openConnections()).isEqualTo(1);
+    }
+
+    @Test
     void sameContainerUpdateKeepsInstances() throws Exception {
         ServiceDefinition v1 = service("hello").build();
         InstanceLease lease = lease(v1);
