@@ -1,0 +1,577 @@
+package cloud.cless.core.instance;
+
+import cloud.cless.core.runtime.ContainerLabels;
+import cloud.cless.core.runtime.ContainerRuntime;
+import cloud.cless.core.runtime.ContainerSpec;
+import cloud.cless.core.runtime.ManagedContainer;
+import cloud.cless.core.runtime.RuntimeFailure;
+import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.ServiceListener;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the containers of services: one cold start per service for any number of waiting connections, readiness
+ * probes, scale-out up to {@code max_instances} with a bounded wait queue, idle reaping, draining on definition
+ * changes, adoption of containers left from an earlier run, and removal of everything on shutdown.
+ *
+ * <p>Per-service state lives in {@link ServicePool}s whose short locked sections only decide; engine calls and
+ * promise completions happen outside the locks.
+ */
+public final class ContainerInstanceManager implements InstanceManager, ServiceListener {
+    private static final Logger log = LoggerFactory.getLogger(ContainerInstanceManager.class);
+    static final int DEFAULT_STARTUP_TIMEOUT_SECONDS = 30;
+    private static final Duration SHUTDOWN_POLL = Duration.ofMillis(50);
+
+    private final ContainerRuntime runtime;
+    private final HostPorts ports;
+    private final ReadinessProbe probe;
+    private final EventLoopGroup group;
+    private final String installationId;
+    private final Supplier<List<ServiceDefinition>> services;
+    private final Clock clock;
+    private final InstanceManagerConfig config;
+    private final UpstreamLeases upstreams = new UpstreamLeases();
+    private final Map<String, ServicePool> pools = new ConcurrentHashMap<>();
+    private volatile boolean shuttingDown;
+    private volatile ScheduledFuture<?> maintenance;
+
+    /**
+     * @param runtime        the container engine
+     * @param ports          host ports for published containers
+     * @param probe          readiness probe, made for the channel type of {@code group}
+     * @param group          event loops the probes and periodic maintenance run on
+     * @param installationId this installation's id, put on and looked for in container labels
+     * @param services       the registered services now (e.g. {@code registry::list})
+     * @param clock          time for activity and idle accounting
+     * @param config         settings that are not per service
+     */
+    public ContainerInstanceManager(ContainerRuntime runtime, HostPorts ports, ReadinessProbe probe,
+                                    EventLoopGroup group, String installationId,
+                                    Supplier<List<ServiceDefinition>> services, Clock clock,
+                                    InstanceManagerConfig config) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.ports = Objects.requireNonNull(ports, "ports");
+        this.probe = Objects.requireNonNull(probe, "probe");
+        this.group = Objects.requireNonNull(group, "group");
+        this.installationId = Objects.requireNonNull(installationId, "installationId");
+        this.services = Objects.requireNonNull(services, "services");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    // ---- InstanceManager ----
+
+    @Override
+    public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
+        if (service.isUpstream()) {
+            try {
+                return loop.newSucceededFuture(upstreams.lease(service));
+            } catch (IllegalArgumentException e) {
+                return loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.START_FAILED,
+                        "service " + service.name() + ": " + e.getMessage(), e));
+            }
+        }
+        Waiter waiter = new Waiter(loop);
+        if (shuttingDown) {
+            waiter.promise.setFailure(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                    "service " + service.name() + ": cless is shutting down"));
+            return waiter.promise;
+        }
+        ServicePool pool = pool(service);
+        Effects fx = new Effects();
+        pool.acquire(service, waiter, fx);
+        apply(pool, fx);
+        return waiter.promise;
+    }
+
+    @Override
+    public List<InstanceInfo> instances(String serviceName) {
+        ServicePool pool = pools.get(serviceName);
+        return pool == null ? List.of() : pool.snapshot();
+    }
+
+    @Override
+    public CompletableFuture<Void> start() {
+        return runtime.listManaged(installationId)
+                .thenCompose(this::reconcile)
+                .thenRun(() -> {
+                    for (ServiceDefinition def : services.get()) {
+                        if (!def.isUpstream()) {
+                            maintain(pool(def));
+                        }
+                    }
+                    long every = config.reapInterval().toMillis();
+                    maintenance = group.next().scheduleWithFixedDelay(this::maintainAll, every, every,
+                            TimeUnit.MILLISECONDS);
+                });
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdown(Duration drain) {
+        shuttingDown = true;
+        ScheduledFuture<?> periodic = maintenance;
+        if (periodic != null) {
+            periodic.cancel(false);
+        }
+        for (ServicePool pool : pools.values()) {
+            Effects fx = new Effects();
+            pool.close(fx);
+            apply(pool, fx);
+            for (Instance starting : pool.starting()) {
+                Future<Void> inFlight = starting.probe;
+                if (inFlight != null) {
+                    inFlight.cancel(false);
+                }
+            }
+        }
+        return drained(System.nanoTime() + drain.toNanos()).thenCompose(v -> {
+            List<CompletableFuture<Void>> gone = new ArrayList<>();
+            for (ServicePool pool : pools.values()) {
+                Effects fx = new Effects();
+                for (Instance instance : pool.removeAll(fx)) {
+                    gone.add(instance.gone);
+                }
+                apply(pool, fx);
+            }
+            return CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new));
+        }).thenRun(() -> log.info("All managed containers stopped and removed"));
+    }
+
+    // ---- ServiceListener (called on the blocking executor) ----
+
+    @Override
+    public void serviceCreated(ServiceDefinition definition) {
+        if (definition.isUpstream()) {
+            return;
+        }
+        ServicePool pool = pool(definition);
+        Effects fx = new Effects();
+        pool.define(definition, fx);
+        apply(pool, fx);
+        maintain(pool);
+    }
+
+    @Override
+    public void serviceUpdated(ServiceDefinition previous, ServiceDefinition current) {
+        ServicePool pool = pools.get(current.name());
+        if (pool == null) {
+            serviceCreated(current);
+            return;
+        }
+        Effects fx = new Effects();
+        if (previous.sameContainerAs(current)) {
+            pool.define(current, fx);
+        } else {
+            log.info("Service {} changed its container: its instances drain", current.name());
+            pool.drainOutdated(current, fx);
+        }
+        apply(pool, fx);
+        maintain(pool);
+    }
+
+    @Override
+    public void serviceDeleted(ServiceDefinition definition) {
+        ServicePool pool = pools.get(definition.name());
+        if (pool != null) {
+            Effects fx = new Effects();
+            pool.drainOutdated(null, fx);
+            apply(pool, fx);
+        }
+    }
+
+    // ---- reconcile ----
+
+    private CompletableFuture<Void> reconcile(List<ManagedContainer> found) {
+        Map<String, ServiceDefinition> known = services.get().stream()
+                .collect(Collectors.toMap(ServiceDefinition::name, d -> d, (a, b) -> b));
+        List<CompletableFuture<?>> work = new ArrayList<>();
+        for (ManagedContainer container : found) {
+            ServiceDefinition def = known.get(container.service());
+            String unfit = unfitForAdoption(container, def);
+            Instance adopted = unfit == null ? pool(def).adopt(def, container) : null;
+            if (adopted == null) {
+                String reason = unfit == null ? "more than max_instances" : unfit;
+                log.info("Removing container {} ({}) left from an earlier run: {}", container.name(),
+                        shortId(container.id()), reason);
+                work.add(runtime.remove(container.id()).exceptionally(e -> {
+                    log.warn("Could not remove container {}: {}", container.name(), unwrap(e).getMessage());
+                    return null;
+                }));
+                continue;
+            }
+            work.add(adopt(pool(def), adopted));
+        }
+        return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
+    }
+
+    private static String unfitForAdoption(ManagedContainer container, ServiceDefinition def) {
+        if (def == null) {
+            return "service '" + container.service() + "' is not registered";
+        }
+        if (def.isUpstream()) {
+            return "service is now an upstream";
+        }
+        if (!container.isRunning()) {
+            return "container is " + container.state();
+        }
+        if (container.hostPort() <= 0 || container.instanceId() == null || container.instanceId().isBlank()) {
+            return "labels incomplete";
+        }
+        return null;
+    }
+
+    private CompletableFuture<Void> adopt(ServicePool pool, Instance instance) {
+        try {
+            ports.markUsed(instance.hostPort);
+        } catch (RuntimeException e) {
+            int port = instance.hostPort;
+            instance.hostPort = -1;
+            fail(pool, instance, new AcquireFailure(AcquireFailure.Reason.START_FAILED, "service "
+                    + instance.service() + ": host port " + port + " of container " + instance.containerName()
+                    + " cannot be reserved: " + e.getMessage(), e));
+            return instance.gone;
+        }
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        long began = System.nanoTime();
+        awaitReady(instance).whenComplete((v, err) -> {
+            if (err == null) {
+                log.info("Adopted container {} ({}) of service {} on port {}", instance.containerName(),
+                        shortId(instance.containerId), instance.service(), instance.hostPort);
+                ready(pool, instance, began, false);
+            } else {
+                fail(pool, instance, failure(instance, err));
+            }
+            settled.complete(null);
+        });
+        return settled;
+    }
+
+    // ---- cold start ----
+
+    private void coldStart(ServicePool pool, Instance instance) {
+        ServiceDefinition def = instance.definition;
+        long began = System.nanoTime();
+        CompletableFuture<Void> started;
+        try {
+            instance.hostPort = ports.allocate();
+            ContainerSpec spec = spec(instance);
+            started = runtime.create(spec)
+                    .thenCompose(containerId -> {
+                        instance.containerId = containerId;
+                        return runtime.start(containerId);
+                    })
+                    .thenCompose(v -> awaitReady(instance));
+        } catch (RuntimeException e) {
+            started = CompletableFuture.failedFuture(e);
+        }
+        started.whenComplete((v, err) -> {
+            if (err == null) {
+                ready(pool, instance, began, true);
+            } else {
+                AcquireFailure failure = failure(instance, err);
+                log.warn("Cold start of service {} (instance {}, image {}) failed: {}", def.name(), instance.id,
+                        def.imageReference(), failure.getMessage());
+                fail(pool, instance, failure);
+            }
+        });
+    }
+
+    private ContainerSpec spec(Instance instance) {
+        ServiceDefinition def = instance.definition;
+        int containerPort = def.port() == null ? 8080 : def.port();
+        Map<String, String> env = new LinkedHashMap<>(def.env());
+        env.put("PORT", Integer.toString(containerPort));
+        Map<String, String> labels = Map.of(
+                ContainerLabels.MANAGED, "true",
+                ContainerLabels.SERVICE, def.name(),
+                ContainerLabels.INSTANCE, instance.id,
+                ContainerLabels.HOST_PORT, Integer.toString(instance.hostPort),
+                ContainerLabels.INSTALLATION, installationId);
+        return new ContainerSpec(instance.containerName(), def.imageReference(), containerPort, instance.hostPort,
+                env, labels, def.memoryMb(), def.cpus());
+    }
+
+    private CompletableFuture<Void> awaitReady(Instance instance) {
+        if (shuttingDown) {
+            return CompletableFuture.failedFuture(new CancellationException("shutting down"));
+        }
+        Future<Void> probing = probe.probe(group.next(), instance.address(), instance.definition.readinessPath(),
+                Duration.ofSeconds(startupTimeoutSeconds(instance.definition)));
+        instance.probe = probing;
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        probing.addListener(f -> {
+            instance.probe = null;
+            if (f.isSuccess()) {
+                ready.complete(null);
+            } else {
+                ready.completeExceptionally(f.cause());
+            }
+        });
+        return ready;
+    }
+
+    private void ready(ServicePool pool, Instance instance, long beganNanos, boolean coldStart) {
+        Effects fx = new Effects();
+        pool.ready(instance, fx);
+        if (coldStart) {
+            log.info("Cold start of service {}: instance {}, container {} ready in {} ms", instance.service(),
+                    instance.id, shortId(instance.containerId),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - beganNanos));
+        }
+        apply(pool, fx);
+    }
+
+    private void fail(ServicePool pool, Instance instance, AcquireFailure failure) {
+        Effects fx = new Effects();
+        pool.startFailed(instance, failure, fx);
+        apply(pool, fx);
+    }
+
+    /** Maps whatever ended a start to what the waiting connections are told. */
+    private AcquireFailure failure(Instance instance, Throwable error) {
+        Throwable cause = unwrap(error);
+        ServiceDefinition def = instance.definition;
+        String service = "service " + def.name() + ": ";
+        if (cause instanceof AcquireFailure acquireFailure) {
+            return acquireFailure;
+        }
+        if (cause instanceof RuntimeFailure runtimeFailure) {
+            if (runtimeFailure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
+                return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                        service + "container engine unavailable: " + cause.getMessage(), cause);
+            }
+            return new AcquireFailure(AcquireFailure.Reason.START_FAILED,
+                    service + "could not start image " + def.imageReference() + ": " + cause.getMessage(), cause);
+        }
+        if (cause instanceof TimeoutException) {
+            return new AcquireFailure(AcquireFailure.Reason.STARTUP_TIMEOUT, service + "container "
+                    + instance.containerName() + " not ready within " + startupTimeoutSeconds(def) + " s", cause);
+        }
+        if (cause instanceof CancellationException) {
+            return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, service + "cless is shutting down", cause);
+        }
+        if (instance.hostPort < 0) {
+            return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                    service + "no free host port: " + cause.getMessage(), cause);
+        }
+        return new AcquireFailure(AcquireFailure.Reason.START_FAILED,
+                service + "could not start image " + def.imageReference() + ": " + cause, cause);
+    }
+
+    // ---- leases ----
+
+    /** A connection's hold on one container instance. */
+    private final class ContainerLease implements InstanceLease {
+        private final ServicePool pool;
+        private final Instance instance;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        ContainerLease(ServicePool pool, Instance instance) {
+            this.pool = pool;
+            this.instance = instance;
+        }
+
+        @Override
+        public InetSocketAddress address() {
+            return instance.address();
+        }
+
+        @Override
+        public String instanceId() {
+            return instance.id;
+        }
+
+        @Override
+        public void touch() {
+            instance.lastActivityMillis = clock.millis();
+        }
+
+        /** Also releases the lease: a connection that failed to connect holds nothing. */
+        @Override
+        public void connectFailed(Throwable cause) {
+            log.warn("Instance {} of service {} (container {}) refused a connection, replacing it: {}",
+                    instance.id, instance.service(), shortId(instance.containerId), cause.toString());
+            Effects fx = new Effects();
+            pool.suspect(instance, fx);
+            apply(pool, fx);
+            release();
+        }
+
+        @Override
+        public void release() {
+            if (released.compareAndSet(false, true)) {
+                Effects fx = new Effects();
+                pool.released(instance, fx);
+                apply(pool, fx);
+            }
+        }
+    }
+
+    // ---- carrying out what the pools decided ----
+
+    private void apply(ServicePool pool, Effects fx) {
+        for (Effects.Failure failure : fx.failures) {
+            failure.waiter().cancelQueueTimeout();
+            failure.waiter().promise.tryFailure(failure.failure());
+        }
+        for (Effects.Grant grant : fx.grants) {
+            grant.waiter().cancelQueueTimeout();
+            ContainerLease lease = new ContainerLease(pool, grant.instance());
+            if (!grant.waiter().promise.trySuccess(lease)) {
+                lease.release(); // the connection went away while it waited
+            }
+        }
+        for (Waiter waiter : fx.queued) {
+            waiter.queueTimeout = waiter.loop.schedule(() -> queueTimedOut(pool, waiter),
+                    config.queueTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        for (Effects.Retire retire : fx.retires) {
+            retire(retire.instance(), retire.graceful(), retire.reason());
+        }
+        for (Instance instance : fx.starts) {
+            coldStart(pool, instance);
+        }
+    }
+
+    private void queueTimedOut(ServicePool pool, Waiter waiter) {
+        if (pool.queueTimedOut(waiter)) {
+            waiter.promise.tryFailure(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                    "service " + pool.name() + ": no instance free within "
+                            + config.queueTimeout().toMillis() + " ms"));
+        }
+    }
+
+    /** Stops (when graceful) and removes the container, then gives its port back. Idempotent. */
+    private void retire(Instance instance, boolean graceful, String reason) {
+        if (!instance.startRetiring()) {
+            return;
+        }
+        String containerId = instance.containerId;
+        CompletableFuture<Void> removed;
+        if (containerId == null) {
+            removed = CompletableFuture.completedFuture(null);
+        } else {
+            log.info("Removing instance {} of service {} (container {}): {}", instance.id, instance.service(),
+                    shortId(containerId), reason);
+            CompletableFuture<Void> stopped = graceful
+                    ? runtime.stop(containerId, config.stopGraceSeconds()).exceptionally(e -> null)
+                    : CompletableFuture.completedFuture(null);
+            removed = stopped.thenCompose(v -> runtime.remove(containerId));
+        }
+        removed.whenComplete((v, err) -> {
+            if (err != null) {
+                log.warn("Could not remove container {} of service {}: {}", instance.containerName(),
+                        instance.service(), unwrap(err).getMessage());
+            }
+            int port = instance.hostPort;
+            if (port > 0) {
+                ports.release(port);
+            }
+            instance.gone.complete(null);
+        });
+    }
+
+    // ---- maintenance ----
+
+    private void maintainAll() {
+        for (ServicePool pool : pools.values()) {
+            try {
+                maintain(pool);
+            } catch (RuntimeException e) {
+                log.warn("Instance maintenance failed", e);
+            }
+        }
+    }
+
+    private void maintain(ServicePool pool) {
+        if (shuttingDown) {
+            return;
+        }
+        Effects fx = new Effects();
+        pool.maintain(fx);
+        apply(pool, fx);
+    }
+
+    private CompletableFuture<Void> drained(long deadlineNanos) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        checkDrained(done, deadlineNanos);
+        return done;
+    }
+
+    private void checkDrained(CompletableFuture<Void> done, long deadlineNanos) {
+        int open = pools.values().stream().mapToInt(ServicePool::openConnections).sum();
+        if (open == 0) {
+            done.complete(null);
+            return;
+        }
+        if (System.nanoTime() >= deadlineNanos) {
+            log.info("Drain time over with {} connection(s) still open", open);
+            done.complete(null);
+            return;
+        }
+        try {
+            group.next().schedule(() -> checkDrained(done, deadlineNanos), SHUTDOWN_POLL.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException loopsGone) {
+            done.complete(null);
+        }
+    }
+
+    // ---- helpers ----
+
+    private ServicePool pool(ServiceDefinition def) {
+        return pools.computeIfAbsent(def.name(),
+                name -> new ServicePool(def, clock::millis, ContainerInstanceManager::newInstanceId,
+                        config.maxQueuedPerService()));
+    }
+
+    private static String newInstanceId() {
+        byte[] bytes = new byte[4];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    static int startupTimeoutSeconds(ServiceDefinition def) {
+        Integer seconds = def.startupTimeoutSeconds();
+        return seconds == null ? DEFAULT_STARTUP_TIMEOUT_SECONDS : seconds;
+    }
+
+    private static String shortId(String containerId) {
+        return containerId == null ? "-" : containerId.substring(0, Math.min(12, containerId.length()));
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

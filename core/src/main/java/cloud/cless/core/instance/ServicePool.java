@@ -1,0 +1,359 @@
+package cloud.cless.core.instance;
+
+import cloud.cless.core.runtime.ManagedContainer;
+import cloud.cless.core.service.ServiceDefinition;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The instances of one service and the connections waiting for them. Every method decides under the pool's lock
+ * and records what must happen in {@link Effects}; the caller carries that out after the lock is released, so no
+ * promise is completed and no engine call is made while the lock is held.
+ */
+final class ServicePool {
+    static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+
+    private final String name;
+    private final LongSupplier clock;
+    private final Supplier<String> newInstanceId;
+    private final int maxQueued;
+    private final List<Instance> instances = new ArrayList<>();
+    private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+    private ServiceDefinition definition;
+    /** The service was deleted: nothing is kept running for it until it is defined again. */
+    private boolean deleted;
+    private boolean closed;
+
+    ServicePool(ServiceDefinition definition, LongSupplier clock, Supplier<String> newInstanceId, int maxQueued) {
+        this.name = definition.name();
+        this.definition = definition;
+        this.clock = clock;
+        this.newInstanceId = newInstanceId;
+        this.maxQueued = maxQueued;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Finds or starts an instance for {@code waiter}, or queues it, or fails it. */
+    synchronized void acquire(ServiceDefinition requested, Waiter waiter, Effects fx) {
+        if (closed) {
+            fx.fail(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                    "service " + name + ": cless is shutting down"));
+            return;
+        }
+        if (deleted) {
+            deleted = false;
+            definition = requested;
+        }
+        dispatch(fx); // drops waiters that gave up, so a newcomer does not queue behind them
+        if (queue.isEmpty() && assign(requested, waiter, fx)) {
+            return;
+        }
+        if (queue.size() >= maxQueued) {
+            fx.fail(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "service " + name + ": all "
+                    + maxInstances(requested) + " instance(s) busy and the wait queue is full (" + maxQueued + ")"));
+            return;
+        }
+        queue.addLast(waiter);
+        fx.queued(waiter);
+    }
+
+    /** The queue wait of {@code waiter} is over; fails it if it is still queued. */
+    synchronized boolean queueTimedOut(Waiter waiter) {
+        return queue.remove(waiter);
+    }
+
+    /** The latest definition, for scaling limits and idle timeouts. */
+    synchronized void define(ServiceDefinition current, Effects fx) {
+        definition = current;
+        deleted = false;
+        dispatch(fx);
+    }
+
+    /**
+     * Stops handing out instances that do not run {@code current} (all of them when it is null): they drain and
+     * are removed once their connections are done.
+     */
+    synchronized void drainOutdated(ServiceDefinition current, Effects fx) {
+        if (current != null) {
+            definition = current;
+        } else {
+            deleted = true;
+        }
+        for (Instance instance : List.copyOf(instances)) {
+            if (instance.state == InstanceState.STOPPING
+                    || current != null && instance.definition.sameContainerAs(current)) {
+                continue;
+            }
+            drain(instance, fx, current == null ? "service deleted" : "definition changed");
+        }
+        if (current == null) {
+            for (Waiter waiter : queue) {
+                fx.fail(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                        "service " + name + " was deleted"));
+            }
+            queue.clear();
+        } else {
+            dispatch(fx);
+        }
+    }
+
+    /** Tracks a container found running at start-up as a starting instance; null when the service is full. */
+    synchronized Instance adopt(ServiceDefinition def, ManagedContainer container) {
+        if (closed || live(def) >= maxInstances(def)) {
+            return null;
+        }
+        Instance instance = new Instance(container.instanceId(), def, clock.getAsLong());
+        instance.containerId = container.id();
+        instance.hostPort = container.hostPort();
+        instances.add(instance);
+        return instance;
+    }
+
+    /** The start (or adoption) of {@code instance} succeeded: hand it to its waiters and the queue. */
+    synchronized void ready(Instance instance, Effects fx) {
+        long now = clock.getAsLong();
+        if (instance.state != InstanceState.STARTING || !instances.contains(instance)) {
+            fx.retire(instance, true, "no longer wanted");
+            return;
+        }
+        instance.readyAtMillis = now;
+        instance.coldStartMillis = now - instance.startedAtMillis;
+        instance.lastActivityMillis = now;
+        instance.state = instance.drainRequested ? InstanceState.DRAINING : InstanceState.READY;
+        for (Waiter waiter : instance.waiters) {
+            instance.openConnections++;
+            fx.grant(instance, waiter);
+        }
+        instance.waiters.clear();
+        if (closed || instance.drainRequested && instance.openConnections == 0) {
+            remove(instance, fx, true, closed ? "shutting down" : "drained");
+        }
+        dispatch(fx);
+    }
+
+    /** The start of {@code instance} failed: its waiters get {@code failure}, its container goes. */
+    synchronized void startFailed(Instance instance, AcquireFailure failure, Effects fx) {
+        for (Waiter waiter : instance.waiters) {
+            fx.fail(waiter, failure);
+        }
+        instance.waiters.clear();
+        remove(instance, fx, false, "start failed");
+        if (!closed) {
+            dispatch(fx);
+        }
+    }
+
+    /** A lease on {@code instance} ended. */
+    synchronized void released(Instance instance, Effects fx) {
+        instance.openConnections--;
+        instance.lastActivityMillis = clock.getAsLong();
+        if (instance.state == InstanceState.DRAINING && instance.openConnections <= 0 && !closed) {
+            remove(instance, fx, true, "drained");
+        }
+        dispatch(fx);
+    }
+
+    /** A connection to {@code instance} failed: it is likely gone, so it is replaced rather than retried. */
+    synchronized void suspect(Instance instance, Effects fx) {
+        if (instance.state == InstanceState.STARTING || !instances.contains(instance)) {
+            return;
+        }
+        remove(instance, fx, false, "connection refused");
+        dispatch(fx);
+    }
+
+    /**
+     * Removes instances idle for longer than the idle timeout (keeping {@code min_instances}) and starts
+     * instances up to {@code min_instances}.
+     */
+    synchronized void maintain(Effects fx) {
+        if (closed || deleted || definition.isUpstream()) {
+            return;
+        }
+        dispatch(fx);
+        long now = clock.getAsLong();
+        long idleMillis = 1000L * valueOr(definition.idleTimeoutSeconds(), DEFAULT_IDLE_TIMEOUT_SECONDS);
+        int min = valueOr(definition.minInstances(), 0);
+        int live = live(definition);
+        List<Instance> idle = new ArrayList<>();
+        for (Instance instance : instances) {
+            if (instance.servesNew(definition) && instance.state == InstanceState.READY
+                    && instance.openConnections == 0 && now - instance.lastActivityMillis >= idleMillis) {
+                idle.add(instance);
+            }
+        }
+        idle.sort(Comparator.comparingLong(i -> i.lastActivityMillis));
+        for (Instance instance : idle) {
+            if (live <= min) {
+                break;
+            }
+            // Under the lock, so an acquire either got it before (open > 0, not idle) or never sees it again.
+            remove(instance, fx, true, "idle");
+            live--;
+        }
+        while (live < min && live < maxInstances(definition)) {
+            Instance instance = newInstance(definition);
+            fx.start(instance);
+            live++;
+        }
+    }
+
+    /** Stops handing out leases: queued and starting waiters fail, every instance drains. */
+    synchronized void close(Effects fx) {
+        closed = true;
+        AcquireFailure failure = new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                "service " + name + ": cless is shutting down");
+        for (Waiter waiter : queue) {
+            fx.fail(waiter, failure);
+        }
+        queue.clear();
+        for (Instance instance : instances) {
+            for (Waiter waiter : instance.waiters) {
+                fx.fail(waiter, failure);
+            }
+            instance.waiters.clear();
+            instance.drainRequested = true;
+            if (instance.state == InstanceState.READY) {
+                instance.state = InstanceState.DRAINING;
+            }
+        }
+    }
+
+    /**
+     * After {@link #close}: removes every instance that is up; those still starting are removed when their start
+     * ends. Returns what to wait for.
+     */
+    synchronized List<Instance> removeAll(Effects fx) {
+        List<Instance> all = List.copyOf(instances);
+        for (Instance instance : all) {
+            if (instance.state != InstanceState.STARTING) {
+                remove(instance, fx, true, "shutting down");
+            }
+        }
+        return all;
+    }
+
+    synchronized int openConnections() {
+        int open = 0;
+        for (Instance instance : instances) {
+            open += instance.openConnections;
+        }
+        return open;
+    }
+
+    synchronized List<InstanceInfo> snapshot() {
+        List<InstanceInfo> infos = new ArrayList<>(instances.size());
+        for (Instance instance : instances) {
+            infos.add(instance.info());
+        }
+        return infos;
+    }
+
+    synchronized List<Instance> starting() {
+        List<Instance> starting = new ArrayList<>();
+        for (Instance instance : instances) {
+            if (instance.state == InstanceState.STARTING) {
+                starting.add(instance);
+            }
+        }
+        return starting;
+    }
+
+    // ---- under the lock ----
+
+    private boolean assign(ServiceDefinition def, Waiter waiter, Effects fx) {
+        int concurrency = valueOr(def.concurrency(), 0);
+        Instance best = null;
+        for (Instance instance : instances) {
+            if (instance.state == InstanceState.READY && instance.servesNew(def)
+                    && (concurrency == 0 || instance.openConnections < concurrency)
+                    && (best == null || instance.openConnections < best.openConnections)) {
+                best = instance;
+            }
+        }
+        if (best != null) {
+            best.openConnections++;
+            best.lastActivityMillis = clock.getAsLong();
+            fx.grant(best, waiter);
+            return true;
+        }
+        for (Instance instance : instances) {
+            if (instance.state == InstanceState.STARTING && instance.servesNew(def)
+                    && (concurrency == 0 || instance.waiters.size() < concurrency)) {
+                instance.waiters.add(waiter);
+                return true;
+            }
+        }
+        if (live(def) < maxInstances(def)) {
+            Instance instance = newInstance(def);
+            instance.waiters.add(waiter);
+            fx.start(instance);
+            return true;
+        }
+        return false;
+    }
+
+    /** Serves queued waiters while there is room, oldest first. */
+    private void dispatch(Effects fx) {
+        while (!closed && !queue.isEmpty()) {
+            Waiter waiter = queue.peekFirst();
+            if (waiter.promise.isDone()) {
+                queue.pollFirst();
+            } else if (assign(definition, waiter, fx)) {
+                queue.pollFirst();
+                waiter.cancelQueueTimeout();
+            } else {
+                return;
+            }
+        }
+    }
+
+    private Instance newInstance(ServiceDefinition def) {
+        Instance instance = new Instance(newInstanceId.get(), def, clock.getAsLong());
+        instances.add(instance);
+        return instance;
+    }
+
+    private void drain(Instance instance, Effects fx, String reason) {
+        instance.drainRequested = true;
+        if (instance.state == InstanceState.READY) {
+            instance.state = InstanceState.DRAINING;
+        }
+        if (instance.state == InstanceState.DRAINING && instance.openConnections == 0) {
+            remove(instance, fx, true, reason);
+        }
+    }
+
+    private void remove(Instance instance, Effects fx, boolean graceful, String reason) {
+        if (instances.remove(instance)) {
+            instance.state = InstanceState.STOPPING;
+            fx.retire(instance, graceful, reason);
+        }
+    }
+
+    /** Instances that count against {@code max_instances}: starting or ready, of the current version. */
+    private int live(ServiceDefinition def) {
+        int live = 0;
+        for (Instance instance : instances) {
+            if (instance.servesNew(def)) {
+                live++;
+            }
+        }
+        return live;
+    }
+
+    static int maxInstances(ServiceDefinition def) {
+        return Math.max(1, valueOr(def.maxInstances(), 1));
+    }
+
+    private static int valueOr(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+}

@@ -1,0 +1,506 @@
+package cloud.cless.core.instance;
+
+import static cloud.cless.core.instance.ReadinessProbeTest.waitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.cless.core.runtime.ContainerLabels;
+import cloud.cless.core.runtime.ContainerSpec;
+import cloud.cless.core.runtime.RuntimeFailure;
+import cloud.cless.core.service.ServiceDefinition;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ContainerInstanceManagerTest {
+    private static final String INSTALLATION = "test-installation";
+    private static EventLoopGroup group;
+
+    private final FakeRuntime runtime = new FakeRuntime();
+    private final TestPorts ports = new TestPorts();
+    private final MutableClock clock = new MutableClock();
+    private final List<ServiceDefinition> registered = new CopyOnWriteArrayList<>();
+    private final List<InstanceLease> leases = new ArrayList<>();
+    private ContainerInstanceManager manager;
+
+    @BeforeAll
+    static void startLoops() {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    }
+
+    @AfterAll
+    static void stopLoops() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @BeforeEach
+    void createManager() {
+        manager = new ContainerInstanceManager(runtime, ports,
+                new ReadinessProbe(NioSocketChannel::new, Duration.ofMillis(500)), group, INSTALLATION,
+                () -> List.copyOf(registered), clock,
+                new InstanceManagerConfig(0, 2, Duration.ofMillis(300), Duration.ofMillis(50)));
+    }
+
+    @AfterEach
+    void shutDown() throws Exception {
+        leases.forEach(InstanceLease::release);
+        manager.shutdown(Duration.ZERO).get(30, TimeUnit.SECONDS);
+        assertThat(runtime.containers).as("containers left after shutdown").isEmpty();
+        assertThat(ports.held).as("ports held after shutdown").isEmpty();
+        assertThat(ports.releasedWithoutHold).isEmpty();
+        runtime.close();
+    }
+
+    private static ServiceDefinition.Builder service(String name) {
+        return ServiceDefinition.builder(name).imageName("cless-test/" + name).imageTag("latest").port(8080)
+                .host(name + ".localhost").minInstances(0).maxInstances(1).concurrency(0).idleTimeoutSeconds(300)
+                .startupTimeoutSeconds(10);
+    }
+
+    private InstanceLease lease(ServiceDefinition def) throws Exception {
+        InstanceLease lease = await(manager.acquire(def, group.next()));
+        leases.add(lease);
+        return lease;
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        assertThat(future.await(30, TimeUnit.SECONDS)).as("future completed").isTrue();
+        if (!future.isSuccess()) {
+            throw new AssertionError("acquire failed: " + future.cause(), future.cause());
+        }
+        return future.getNow();
+    }
+
+    private static AcquireFailure failureOf(Future<?> future) throws InterruptedException {
+        assertThat(future.await(30, TimeUnit.SECONDS)).as("future completed").isTrue();
+        assertThat(future.cause()).isInstanceOf(AcquireFailure.class);
+        return (AcquireFailure) future.cause();
+    }
+
+    @Test
+    void fiftyConcurrentFirstAcquiresShareOneColdStart() throws Exception {
+        ServiceDefinition hello = service("hello").env(Map.of("GREETING", "hi")).memoryMb(64).cpus(0.5).build();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        runtime.createGate = gate;
+
+        List<Future<InstanceLease>> acquired = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            acquired.add(manager.acquire(hello, group.next()));
+        }
+        assertThat(acquired).noneMatch(Future::isDone);
+        gate.complete(null);
+
+        for (Future<InstanceLease> future : acquired) {
+            leases.add(await(future));
+        }
+        assertThat(runtime.creates()).isEqualTo(1);
+        assertThat(leases).extracting(InstanceLease::instanceId).containsOnly(leases.get(0).instanceId());
+        List<InstanceInfo> infos = manager.instances("hello");
+        assertThat(infos).singleElement().satisfies(info -> {
+            assertThat(info.state()).isEqualTo(InstanceState.READY);
+            assertThat(info.openConnections()).isEqualTo(50);
+            assertThat(info.coldStartMillis()).isGreaterThanOrEqualTo(0);
+            assertThat(info.readyAt()).isNotNull();
+        });
+
+        ContainerSpec spec = runtime.created.get(0);
+        String instanceId = leases.get(0).instanceId();
+        int hostPort = leases.get(0).address().getPort();
+        assertThat(spec.name()).isEqualTo("cless-hello-" + instanceId);
+        assertThat(spec.image()).isEqualTo("cless-test/hello:latest");
+        assertThat(spec.containerPort()).isEqualTo(8080);
+        assertThat(spec.hostPort()).isEqualTo(hostPort);
+        assertThat(spec.env()).containsEntry("GREETING", "hi").containsEntry("PORT", "8080");
+        assertThat(spec.labels()).containsEntry(ContainerLabels.MANAGED, "true")
+                .containsEntry(ContainerLabels.SERVICE, "hello")
+                .containsEntry(ContainerLabels.INSTANCE, instanceId)
+                .containsEntry(ContainerLabels.HOST_PORT, Integer.toString(hostPort))
+                .containsEntry(ContainerLabels.INSTALLATION, INSTALLATION);
+        assertThat(spec.memoryMb()).isEqualTo(64);
+        assertThat(spec.cpus()).isEqualTo(0.5);
+        assertThat(leases.get(0).address().getAddress().isLoopbackAddress()).isTrue();
+    }
+
+    @Test
+    void warmAcquireReusesTheInstanceAndReleaseIsCounted() throws Exception {
+        ServiceDefinition hello = service("hello").build();
+        InstanceLease first = lease(hello);
+        InstanceLease second = lease(hello);
+
+        assertThat(second.instanceId()).isEqualTo(first.instanceId());
+        assertThat(runtime.creates()).isEqualTo(1);
+        assertThat(manager.instances("hello").get(0).openConnections()).isEqualTo(2);
+
+        first.release();
+        first.release();
+        assertThat(manager.instances("hello").get(0).openConnections()).isEqualTo(1);
+        second.release();
+        assertThat(manager.instances("hello").get(0).openConnections()).isZero();
+
+        InstanceLease third = lease(hello);
+        assertThat(third.instanceId()).isEqualTo(first.instanceId());
+        assertThat(runtime.creates()).isEqualTo(1);
+    }
+
+    @Test
+    void touchRecordsActivity() throws Exception {
+        InstanceLease lease = lease(service("hello").build());
+        clock.advanceMillis(60_000);
+        lease.touch();
+
+        assertThat(manager.instances("hello").get(0).lastActivity().toEpochMilli()).isEqualTo(clock.millis());
+    }
+
+    @Test
+    void createFailureFailsEveryWaiterReleasesThePortAndTheNextAcquireTriesAgain() throws Exception {
+        ServiceDefinition nope = service("nope").build();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        runtime.createGate = gate;
+        runtime.createFailure = new RuntimeFailure(RuntimeFailure.Kind.IMAGE_NOT_FOUND,
+                "image cless-test/nope:latest not found and could not be pulled", null);
+
+        List<Future<InstanceLease>> acquired = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            acquired.add(manager.acquire(nope, group.next()));
+        }
+        gate.complete(null);
+        for (Future<InstanceLease> future : acquired) {
+            AcquireFailure failure = failureOf(future);
+            assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
+            assertThat(failure.getMessage()).contains("nope", "cless-test/nope:latest", "could not be pulled");
+        }
+        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(1);
+        waitUntil(() -> ports.held.isEmpty());
+        assertThat(manager.instances("nope")).isEmpty();
+
+        runtime.createFailure = null;
+        InstanceLease lease = lease(nope);
+        assertThat(lease.instanceId()).isNotBlank();
+        assertThat(runtime.creates()).isEqualTo(1);
+    }
+
+    @Test
+    void startFailureRemovesTheCreatedContainer() throws Exception {
+        runtime.startFailure = new RuntimeFailure(RuntimeFailure.Kind.CONTAINER_FAILED, "port already allocated",
+                null);
+
+        AcquireFailure failure = failureOf(manager.acquire(service("hello").build(), group.next()));
+
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
+        assertThat(failure.getMessage()).contains("hello", "cless-test/hello:latest", "port already allocated");
+        waitUntil(() -> runtime.containers.isEmpty() && ports.held.isEmpty());
+        assertThat(runtime.removes()).isEqualTo(1);
+    }
+
+    @Test
+    void containerNeverReadyTimesOutAndIsRemoved() throws Exception {
+        runtime.app = FakeRuntime.App.NEVER_LISTENS;
+        ServiceDefinition slow = service("slow").startupTimeoutSeconds(1).build();
+
+        AcquireFailure failure = failureOf(manager.acquire(slow, group.next()));
+
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.STARTUP_TIMEOUT);
+        assertThat(failure.getMessage()).startsWith("service slow: container cless-slow-")
+                .endsWith("not ready within 1 s");
+        waitUntil(() -> runtime.containers.isEmpty() && ports.held.isEmpty());
+        assertThat(manager.instances("slow")).isEmpty();
+    }
+
+    @Test
+    void engineUnavailableIsUnavailable() throws Exception {
+        runtime.createFailure = new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
+                "cannot connect to /var/run/docker.sock", null);
+
+        AcquireFailure failure = failureOf(manager.acquire(service("hello").build(), group.next()));
+
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(failure.getMessage()).contains("hello", "docker.sock");
+        waitUntil(() -> ports.held.isEmpty());
+    }
+
+    @Test
+    void exhaustedPortsAreUnavailable() throws Exception {
+        ports.exhausted = true;
+
+        AcquireFailure failure = failureOf(manager.acquire(service("hello").build(), group.next()));
+
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(failure.getMessage()).contains("hello", "no free host port");
+        assertThat(runtime.calls).isEmpty();
+    }
+
+    @Test
+    void upstreamIsAlwaysReadyWithoutAContainer() throws Exception {
+        ServiceDefinition upstream = ServiceDefinition.builder("bench").upstream("127.0.0.1:9001")
+                .host("bench.localhost").build();
+        EventLoop loop = group.next();
+
+        Future<InstanceLease> acquired = manager.acquire(upstream, loop);
+
+        assertThat(acquired.isSuccess()).isTrue();
+        InstanceLease lease = acquired.getNow();
+        assertThat(lease.address()).isEqualTo(new InetSocketAddress("127.0.0.1", 9001));
+        lease.touch();
+        lease.release();
+        assertThat(runtime.calls).isEmpty();
+        assertThat(manager.instances("bench")).isEmpty();
+    }
+
+    @Test
+    void upstreamParsing() {
+        assertThat(UpstreamLeases.parse("[::1]:8080")).isEqualTo(new InetSocketAddress("::1", 8080));
+        assertThat(UpstreamLeases.parse("localhost:80").isUnresolved()).isTrue();
+    }
+
+    @Test
+    void scalesOutToMaxInstancesThenQueuesThenFails() throws Exception {
+        ServiceDefinition busy = service("busy").concurrency(1).maxInstances(3).build();
+
+        List<Future<InstanceLease>> first = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            first.add(manager.acquire(busy, group.next()));
+        }
+        List<InstanceLease> held = new ArrayList<>();
+        for (Future<InstanceLease> future : first) {
+            held.add(await(future));
+        }
+        leases.addAll(held);
+        assertThat(runtime.creates()).isEqualTo(3);
+        assertThat(held).extracting(InstanceLease::instanceId).doesNotHaveDuplicates();
+
+        Future<InstanceLease> queued = manager.acquire(busy, group.next());
+        assertThat(queued.isDone()).as("4th waits at max_instances").isFalse();
+        held.get(1).release();
+        InstanceLease fourth = await(queued);
+        leases.add(fourth);
+        assertThat(fourth.instanceId()).isEqualTo(held.get(1).instanceId());
+        assertThat(runtime.creates()).isEqualTo(3);
+
+        Future<InstanceLease> fifth = manager.acquire(busy, group.next());
+        Future<InstanceLease> sixth = manager.acquire(busy, group.next());
+        AcquireFailure full = failureOf(manager.acquire(busy, group.next()));
+        assertThat(full.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(full.getMessage()).contains("busy", "queue is full");
+
+        AcquireFailure timedOut = failureOf(fifth);
+        assertThat(timedOut.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(timedOut.getMessage()).contains("busy", "no instance free within 300 ms");
+        assertThat(failureOf(sixth).reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(runtime.creates()).isEqualTo(3);
+    }
+
+    @Test
+    void newConnectionsGoToTheLeastLoadedInstance() throws Exception {
+        ServiceDefinition busy = service("busy").concurrency(2).maxInstances(2).build();
+        InstanceLease a1 = lease(busy);
+        InstanceLease a2 = lease(busy);
+        InstanceLease b1 = lease(busy);
+        assertThat(a2.instanceId()).isEqualTo(a1.instanceId());
+        assertThat(b1.instanceId()).isNotEqualTo(a1.instanceId());
+
+        a1.release();
+        a2.release();
+        InstanceLease next = lease(busy);
+        assertThat(next.instanceId()).isEqualTo(a1.instanceId());
+    }
+
+    @Test
+    void changedDefinitionDrainsOldInstancesAfterTheirConnections() throws Exception {
+        ServiceDefinition v1 = service("hello").env(Map.of("V", "1")).build();
+        ServiceDefinition v2 = service("hello").env(Map.of("V", "2")).build();
+        InstanceLease old = lease(v1);
+
+        manager.serviceUpdated(v1, v2);
+        assertThat(manager.instances("hello")).singleElement()
+                .extracting(InstanceInfo::state).isEqualTo(InstanceState.DRAINING);
+
+        InstanceLease fresh = lease(v2);
+        assertThat(fresh.instanceId()).isNotEqualTo(old.instanceId());
+        assertThat(runtime.created.get(1).env()).containsEntry("V", "2");
+        assertThat(runtime.removes()).isZero();
+
+        old.release();
+        waitUntil(() -> runtime.removes() == 1 && !ports.held.contains(old.address().getPort()));
+        assertThat(manager.instances("hello")).extracting(InstanceInfo::id).containsExactly(fresh.instanceId());
+    }
+
+    @Test
+    void changeDuringAColdStartServesItsWaitersThenDrainsIt() throws Exception {
+        ServiceDefinition v1 = service("hello").env(Map.of("V", "1")).build();
+        ServiceDefinition v2 = service("hello").env(Map.of("V", "2")).build();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        runtime.createGate = gate;
+        Future<InstanceLease> waiting = manager.acquire(v1, group.next());
+
+        manager.serviceUpdated(v1, v2);
+        Future<InstanceLease> newer = manager.acquire(v2, group.next());
+        gate.complete(null);
+
+        InstanceLease old = await(waiting);
+        leases.add(old);
+        InstanceLease fresh = await(newer);
+        leases.add(fresh);
+        assertThat(fresh.instanceId()).isNotEqualTo(old.instanceId());
+        assertThat(runtime.creates()).isEqualTo(2);
+
+        old.release();
+        waitUntil(() -> manager.instances("hello").size() == 1 && runtime.containers.size() == 1);
+        assertThat(manager.instances("hello").get(0).id()).isEqualTo(fresh.instanceId());
+    }
+
+    @Test
+    void aWaiterThatGaveUpDoesNotBlockTheQueue() throws Exception {
+        ServiceDefinition busy = service("busy").concurrency(1).maxInstances(1).build();
+        InstanceLease held = lease(busy);
+        Future<InstanceLease> gaveUp = manager.acquire(busy, group.next());
+        assertThat(gaveUp.cancel(false)).isTrue();
+
+        held.release();
+        InstanceLease next = lease(busy);
+        assertThat(next.instanceId()).isEqualTo(held.instanceId());
+        assertThat(manager.instances("busy").get(0).openConnections()).isEqualTo(1);
+    }
+
+    @Test
+    void sameContainerUpdateKeepsInstances() throws Exception {
+        ServiceDefinition v1 = service("hello").build();
+        InstanceLease lease = lease(v1);
+
+        manager.serviceUpdated(v1, v1.toBuilder().idleTimeoutSeconds(60).build());
+
+        assertThat(manager.instances("hello")).singleElement()
+                .extracting(InstanceInfo::state).isEqualTo(InstanceState.READY);
+        assertThat(lease(v1).instanceId()).isEqualTo(lease.instanceId());
+    }
+
+    @Test
+    void deletedServiceDrainsThenIsGone() throws Exception {
+        ServiceDefinition hello = service("hello").build();
+        InstanceLease lease = lease(hello);
+
+        manager.serviceDeleted(hello);
+        assertThat(manager.instances("hello")).extracting(InstanceInfo::state).containsExactly(InstanceState.DRAINING);
+
+        lease.release();
+        waitUntil(() -> manager.instances("hello").isEmpty() && runtime.containers.isEmpty());
+    }
+
+    @Test
+    void refusedConnectionReplacesTheInstance() throws Exception {
+        ServiceDefinition hello = service("hello").build();
+        InstanceLease lease = lease(hello);
+
+        lease.connectFailed(new java.net.ConnectException("Connection refused"));
+        waitUntil(() -> runtime.containers.isEmpty() && ports.held.isEmpty());
+
+        InstanceLease next = lease(hello);
+        assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
+        assertThat(runtime.creates()).isEqualTo(2);
+    }
+
+    @Test
+    void idleInstancesAreReapedButNotBelowMinOrWithOpenConnections() throws Exception {
+        registered.add(service("idle").idleTimeoutSeconds(1).build());
+        registered.add(service("kept").idleTimeoutSeconds(1).minInstances(1).build());
+        registered.add(service("busy").idleTimeoutSeconds(1).build());
+        manager.start().get(30, TimeUnit.SECONDS);
+        waitUntil(() -> manager.instances("kept").stream().anyMatch(i -> i.state() == InstanceState.READY));
+
+        lease(registered.get(0)).release();
+        InstanceLease open = lease(registered.get(2));
+        clock.advanceMillis(5_000);
+
+        waitUntil(() -> manager.instances("idle").isEmpty());
+        waitUntil(() -> runtime.containers.size() == 2);
+        assertThat(manager.instances("kept")).hasSize(1);
+        assertThat(manager.instances("busy")).singleElement()
+                .extracting(InstanceInfo::id).isEqualTo(open.instanceId());
+
+        // The next connection after reaping starts a fresh instance.
+        InstanceLease again = lease(registered.get(0));
+        assertThat(again.instanceId()).isNotBlank();
+        assertThat(runtime.creates()).isEqualTo(4);
+    }
+
+    @Test
+    void reconcileAdoptsRunningContainersOfKnownServicesAndRemovesTheRest() throws Exception {
+        ServiceDefinition hello = service("hello").build();
+        ServiceDefinition warm = service("warm").minInstances(1).build();
+        registered.add(hello);
+        registered.add(warm);
+        int adoptedPort = ReadinessProbeTest.unusedAddress().getPort();
+        FakeRuntime.Container adopted = runtime.existing("hello", "aaaa1111", adoptedPort, true);
+        FakeRuntime.Container unknown = runtime.existing("gone", "bbbb2222", ReadinessProbeTest.unusedAddress().getPort(), true);
+        FakeRuntime.Container exited = runtime.existing("hello", "cccc3333", 31999, false);
+        FakeRuntime.Container badLabels = runtime.existing("hello", "dddd4444", -1, false);
+        badLabels.state = "running";
+
+        manager.start().get(30, TimeUnit.SECONDS);
+
+        assertThat(runtime.containers).containsKey(adopted.id)
+                .doesNotContainKeys(unknown.id, exited.id, badLabels.id);
+        assertThat(ports.held).contains(adoptedPort);
+        assertThat(manager.instances("hello")).singleElement().satisfies(info -> {
+            assertThat(info.id()).isEqualTo("aaaa1111");
+            assertThat(info.containerId()).isEqualTo(adopted.id);
+            assertThat(info.state()).isEqualTo(InstanceState.READY);
+        });
+        InstanceLease lease = lease(hello);
+        assertThat(lease.instanceId()).isEqualTo("aaaa1111");
+        assertThat(lease.address().getPort()).isEqualTo(adoptedPort);
+
+        // min_instances are started after reconciling.
+        waitUntil(() -> manager.instances("warm").stream().anyMatch(i -> i.state() == InstanceState.READY));
+        assertThat(runtime.creates()).isEqualTo(1);
+    }
+
+    @Test
+    void shutdownWaitsForConnectionsThenRemovesEverything() throws Exception {
+        ServiceDefinition one = service("one").build();
+        ServiceDefinition two = service("two").build();
+        InstanceLease open = lease(one);
+        lease(two).release();
+
+        CompletableFuture<Void> stopped = manager.shutdown(Duration.ofSeconds(20));
+        AcquireFailure refused = failureOf(manager.acquire(two, group.next()));
+        assertThat(refused.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(refused.getMessage()).contains("shutting down");
+        assertThat(stopped).isNotDone();
+        assertThat(runtime.containers).hasSize(2);
+
+        open.release();
+        stopped.get(30, TimeUnit.SECONDS);
+        assertThat(runtime.containers).isEmpty();
+        assertThat(ports.held).isEmpty();
+    }
+
+    @Test
+    void shutdownDuringAColdStartRemovesTheStartingContainer() throws Exception {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        runtime.createGate = gate;
+        Future<InstanceLease> waiting = manager.acquire(service("hello").build(), group.next());
+
+        CompletableFuture<Void> stopped = manager.shutdown(Duration.ofSeconds(5));
+        assertThat(failureOf(waiting).reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        gate.complete(null);
+
+        stopped.get(30, TimeUnit.SECONDS);
+        assertThat(runtime.containers).isEmpty();
+        assertThat(ports.held).isEmpty();
+    }
+}

@@ -1,0 +1,194 @@
+package cloud.cless.core.instance;
+
+import cloud.cless.core.runtime.ContainerLabels;
+import cloud.cless.core.runtime.ContainerRuntime;
+import cloud.cless.core.runtime.ContainerSpec;
+import cloud.cless.core.runtime.ManagedContainer;
+import cloud.cless.core.runtime.RuntimeFailure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * A container runtime double: records every call, can hold or fail each operation, and "runs" a container as a
+ * {@link FakeAppServer} on its host port, so readiness probing stays real.
+ */
+final class FakeRuntime implements ContainerRuntime {
+
+    /** What the app in a started container does. */
+    enum App {
+        /** Answers HTTP at once. */
+        ANSWERS,
+        /** Never listens: connections are refused. */
+        NEVER_LISTENS
+    }
+
+    /** One fake container. */
+    static final class Container {
+        final String id;
+        final ContainerSpec spec;
+        volatile String state = "created";
+        volatile FakeAppServer app;
+
+        Container(String id, ContainerSpec spec) {
+            this.id = id;
+            this.spec = spec;
+        }
+    }
+
+    private final ExecutorService blocking = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-docker");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicInteger ids = new AtomicInteger();
+    final Map<String, Container> containers = new ConcurrentHashMap<>();
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    final List<ContainerSpec> created = new CopyOnWriteArrayList<>();
+    volatile RuntimeFailure createFailure;
+    volatile RuntimeFailure startFailure;
+    volatile CompletableFuture<Void> createGate = CompletableFuture.completedFuture(null);
+    volatile App app = App.ANSWERS;
+
+    int creates() {
+        return created.size();
+    }
+
+    long removes() {
+        return calls.stream().filter(c -> c.startsWith("remove ")).count();
+    }
+
+    /** A container left from an earlier run, with whatever labels the test wants. */
+    Container existing(String service, String instanceId, int hostPort, boolean running) throws IOException {
+        String id = "old" + ids.incrementAndGet();
+        ContainerSpec spec = new ContainerSpec("cless-" + service + "-" + instanceId, "img:latest", 8080, hostPort,
+                Map.of(), Map.of(ContainerLabels.MANAGED, "true", ContainerLabels.SERVICE, service,
+                ContainerLabels.INSTANCE, instanceId, ContainerLabels.HOST_PORT, Integer.toString(hostPort)), null,
+                null);
+        Container container = new Container(id, spec);
+        if (running) {
+            container.app = FakeAppServer.start(hostPort, FakeAppServer.Mode.RESPOND);
+            container.state = "running";
+        } else {
+            container.state = "exited";
+        }
+        containers.put(id, container);
+        return container;
+    }
+
+    @Override
+    public CompletableFuture<String> create(ContainerSpec spec) {
+        calls.add("create " + spec.name());
+        return createGate.thenApplyAsync(v -> {
+            RuntimeFailure failure = createFailure;
+            if (failure != null) {
+                throw failure;
+            }
+            created.add(spec);
+            Container container = new Container("c" + ids.incrementAndGet() + "0123456789abcdef", spec);
+            containers.put(container.id, container);
+            return container.id;
+        }, blocking);
+    }
+
+    @Override
+    public CompletableFuture<Void> start(String containerId) {
+        calls.add("start " + containerId);
+        return run(() -> {
+            RuntimeFailure failure = startFailure;
+            if (failure != null) {
+                throw failure;
+            }
+            Container container = containers.get(containerId);
+            container.state = "running";
+            if (app == App.ANSWERS) {
+                try {
+                    container.app = FakeAppServer.start(container.spec.hostPort(), FakeAppServer.Mode.RESPOND);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> stop(String containerId, int graceSeconds) {
+        calls.add("stop " + containerId);
+        return run(() -> {
+            Container container = containers.get(containerId);
+            if (container != null) {
+                container.state = "exited";
+                closeApp(container);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> remove(String containerId) {
+        calls.add("remove " + containerId);
+        return run(() -> {
+            Container container = containers.remove(containerId);
+            if (container != null) {
+                closeApp(container);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<ManagedContainer>> listManaged(String installationId) {
+        calls.add("list " + installationId);
+        return run(() -> {
+            List<ManagedContainer> found = new ArrayList<>();
+            for (Container c : containers.values()) {
+                Map<String, String> labels = c.spec.labels();
+                int port;
+                try {
+                    port = Integer.parseInt(labels.getOrDefault(ContainerLabels.HOST_PORT, "-1"));
+                } catch (NumberFormatException e) {
+                    port = -1;
+                }
+                found.add(new ManagedContainer(c.id, c.spec.name(), labels.get(ContainerLabels.SERVICE),
+                        labels.get(ContainerLabels.INSTANCE), port, c.state));
+            }
+            return found;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> ping() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void close() {
+        containers.values().forEach(FakeRuntime::closeApp);
+        blocking.shutdownNow();
+    }
+
+    private <T> CompletableFuture<T> run(Supplier<T> operation) {
+        return CompletableFuture.supplyAsync(operation, blocking);
+    }
+
+    private static void closeApp(Container container) {
+        FakeAppServer app = container.app;
+        if (app != null) {
+            try {
+                app.close();
+            } catch (IOException ignored) {
+                // test server already gone
+            }
+        }
+    }
+}

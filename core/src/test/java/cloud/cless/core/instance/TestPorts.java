@@ -1,0 +1,41 @@
+package cloud.cless.core.instance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Host ports for tests: free ephemeral ports, with what is held tracked so tests can check it is given back. */
+final class TestPorts implements HostPorts {
+    final Set<Integer> held = ConcurrentHashMap.newKeySet();
+    final Set<Integer> releasedWithoutHold = ConcurrentHashMap.newKeySet();
+    volatile boolean exhausted;
+
+    @Override
+    public int allocate() {
+        if (exhausted) {
+            throw new IllegalStateException("no free port in range 30000-30001");
+        }
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = socket.getLocalPort();
+            held.add(port);
+            return port;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void release(int port) {
+        if (!held.remove(port)) {
+            releasedWithoutHold.add(port);
+        }
+    }
+
+    @Override
+    public void markUsed(int port) {
+        held.add(port);
+    }
+}
