@@ -1,5 +1,6 @@
 package cloud.cless.core.port;
 
+import cloud.cless.core.instance.HostPorts;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <p>Candidates are tried round-robin from after the last port handed out, so a port just released is not
  * reused at once (its old connections may linger in TIME_WAIT, Docker's proxy may still hold it).
  */
-public final class PortAllocator {
+public final class PortAllocator implements HostPorts {
     private static final Logger log = LoggerFactory.getLogger(PortAllocator.class);
 
     // Containers are published on 127.0.0.1 only (never ::1), so that is the address to test.
@@ -48,6 +49,7 @@ public final class PortAllocator {
     }
 
     /** A port that is free now and not handed out; {@link PortsExhaustedException} when there is none. */
+    @Override
     public synchronized int allocate() {
         for (int tried = 0; tried < range.size(); tried++) {
             int candidate = next;
@@ -66,11 +68,13 @@ public final class PortAllocator {
     }
 
     /** Records a port already in use by a container cless adopted, so it is not handed out again. */
+    @Override
     public synchronized void markUsed(int port) {
         used.add(port);
     }
 
     /** Returns a port once its container is removed; releasing a port that is not handed out does nothing. */
+    @Override
     public synchronized void release(int port) {
         used.remove(port);
     }
