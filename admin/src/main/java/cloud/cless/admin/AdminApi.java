@@ -47,12 +47,17 @@ final class AdminApi {
      * error responses. Registry writes complete it on the registry's blocking executor.
      */
     CompletableFuture<ApiResponse> handle(HttpMethod method, String uri, String authorization, ByteBuf body) {
-        String path = uri;
+        String path;
         try {
             path = new QueryStringDecoder(uri).path();
-            return route(method, path, authorization, body).exceptionally(failure -> failed(method, uri, failure));
+        } catch (IllegalArgumentException badEscape) {
+            return done(error(HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    "malformed request target: " + badEscape.getMessage()));
+        }
+        try {
+            return route(method, path, authorization, body).exceptionally(failure -> failed(method, path, failure));
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(failed(method, path, e));
+            return done(failed(method, path, e));
         }
     }
 

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves the admin API on one connection: takes aggregated requests, answers them through the admin routes and
  * writes the responses back on the channel's event loop, one request at a time and in order (pipelined requests
- * wait, with reading paused). Honours HTTP/1.1 keep-alive and {@code Connection: close}.
+ * wait, with reading paused). Honours HTTP/1.1 keep-alive and {@code Connection: close}. Expects the codec and
+ * the body-limiting aggregator before it: install it through {@link AdminPipeline}. It turns auto-read on when
+ * added and pauses it only while pipelined requests wait.
  */
 public final class AdminHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);

@@ -135,6 +135,15 @@ class AdminHandlerTest {
     }
 
     @Test
+    void badPercentEscapeInThePathIs400() throws Exception {
+        http.send("GET /serviceDefinitions/%zz HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH + "\r\n");
+        HttpExchange.Response response = http.awaitOne();
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.body()).startsWith("{\"error\":\"bad_request\"");
+        assertThat(http.channel.isOpen()).isTrue();
+    }
+
+    @Test
     void oversizedHeadersGet431() throws Exception {
         http.send("GET /healthz HTTP/1.1\r\nHost: admin.localhost\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n");
         HttpExchange.Response response = http.awaitOne();
