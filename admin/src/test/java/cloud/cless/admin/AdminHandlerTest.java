@@ -1,0 +1,198 @@
+package cloud.cless.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.cless.core.service.DefinitionDefaults;
+import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.ServiceRegistry;
+import cloud.cless.core.service.ServiceValidator;
+import cloud.cless.core.store.ServiceStore;
+import cloud.cless.core.store.StoreException;
+import io.netty.buffer.Unpooled;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class AdminHandlerTest {
+    private static final String AUTH = "Authorization: Bearer " + AdminFixture.TOKEN + "\r\n";
+    private final AdminFixture fixture = new AdminFixture();
+    private final HttpExchange http = new HttpExchange(fixture.pipeline);
+
+    @AfterEach
+    void close() throws Exception {
+        http.close();
+        fixture.close();
+    }
+
+    private static String post(String path, String json) {
+        return "POST " + path + " HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH
+                + "Content-Type: application/json\r\nContent-Length: " + json.length() + "\r\n\r\n" + json;
+    }
+
+    @Test
+    void servesBytesReplayedOntoAnActiveChannel() throws Exception {
+        http.send("GET / HTTP/1.1\r\nHost: admin.localhost\r\n\r\n");
+        HttpExchange.Response root = http.awaitOne();
+        assertThat(root.status()).isEqualTo(200);
+        assertThat(root.body()).isEqualTo("Admin server is running");
+        assertThat(root.headers().get("Content-Type")).startsWith("text/plain");
+        assertThat(http.channel.isOpen()).isTrue();
+        assertThat(http.channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void answersPipelinedRequestsInOrder() throws Exception {
+        // The GET would find nothing if it overtook the create, which completes on another thread.
+        http.send(post("/serviceDefinitions", "{\"name\":\"a\",\"image_name\":\"img\"}")
+                + "GET /serviceDefinitions/a HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH + "\r\n"
+                + "GET /healthz HTTP/1.1\r\nHost: admin.localhost\r\n\r\n");
+        List<HttpExchange.Response> responses = http.await(3);
+        assertThat(responses).extracting(HttpExchange.Response::status).containsExactly(201, 200, 200);
+        assertThat(responses.get(1).body()).contains("\"name\":\"a\"");
+        assertThat(responses.get(2).body()).isEqualTo("{\"status\":\"ok\"}");
+        assertThat(http.channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void connectionCloseIsHonoured() throws Exception {
+        http.send("GET /healthz HTTP/1.1\r\nHost: admin.localhost\r\nConnection: close\r\n\r\n"
+                + "GET /healthz HTTP/1.1\r\nHost: admin.localhost\r\n\r\n");
+        HttpExchange.Response response = http.awaitOne();
+        assertThat(response.headers().get("Connection")).isEqualTo("close");
+        http.channel.runPendingTasks();
+        assertThat(http.channel.isOpen()).isFalse();
+        assertThat(http.channel.outboundMessages()).isEmpty();
+    }
+
+    @Test
+    void http10KeepsAliveOnlyWhenAsked() throws Exception {
+        http.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        HttpExchange.Response kept = http.awaitOne();
+        assertThat(kept.headers().get("Connection")).isEqualToIgnoringCase("keep-alive");
+        assertThat(http.channel.isOpen()).isTrue();
+        http.send("GET /healthz HTTP/1.0\r\n\r\n");
+        assertThat(http.awaitOne().status()).isEqualTo(200);
+        http.channel.runPendingTasks();
+        assertThat(http.channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void bodyOverTheLimitByContentLengthIsDiscardedAndTheConnectionServesOn() throws Exception {
+        int size = AdminPipeline.MAX_BODY_BYTES + 1;
+        http.send("POST /serviceDefinitions HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH
+                + "Content-Length: " + size + "\r\n\r\n");
+        HttpExchange.Response tooLarge = http.awaitOne();
+        assertThat(tooLarge.status()).isEqualTo(413);
+        assertThat(tooLarge.body()).startsWith("{\"error\":\"payload_too_large\",\"message\":");
+        http.send(Unpooled.wrappedBuffer(new byte[size]));
+        http.send("GET /healthz HTTP/1.1\r\nHost: admin.localhost\r\n\r\n");
+        assertThat(http.awaitOne().status()).isEqualTo(200);
+    }
+
+    @Test
+    void chunkedBodyGrowingOverTheLimitGets413() throws Exception {
+        http.send("POST /serviceDefinitions HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH
+                + "Transfer-Encoding: chunked\r\n\r\n");
+        String chunk = "x".repeat(64 * 1024);
+        for (int i = 0; i < 17; i++) {
+            http.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+        }
+        http.send("0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: admin.localhost\r\n\r\n");
+        List<HttpExchange.Response> responses = http.await(2);
+        assertThat(responses).extracting(HttpExchange.Response::status).containsExactly(413, 200);
+        assertThat(responses.get(0).body()).contains("payload_too_large");
+    }
+
+    @Test
+    void expectContinueOverTheLimitGetsTheJson413InsteadOf100() throws Exception {
+        http.send("POST /serviceDefinitions HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH
+                + "Expect: 100-continue\r\nContent-Length: 2000000\r\n\r\n");
+        HttpExchange.Response response = http.awaitOne();
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.body()).contains("payload_too_large");
+        assertThat(http.channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void expectContinueWithinTheLimitContinues() throws Exception {
+        String json = "{\"name\":\"b\",\"image_name\":\"img\"}";
+        http.send("POST /serviceDefinitions HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH
+                + "Expect: 100-continue\r\nContent-Length: " + json.length() + "\r\n\r\n");
+        assertThat(http.awaitOne().status()).isEqualTo(100);
+        http.send(json);
+        assertThat(http.awaitOne().status()).isEqualTo(201);
+    }
+
+    @Test
+    void brokenHttpGets400AndTheConnectionCloses() throws Exception {
+        http.send("GET /healthz HTTX/9\r\n\r\n");
+        HttpExchange.Response response = http.awaitOne();
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.body()).startsWith("{\"error\":\"bad_request\"");
+        http.channel.runPendingTasks();
+        assertThat(http.channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void badPercentEscapeInThePathIs400() throws Exception {
+        http.send("GET /serviceDefinitions/%zz HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH + "\r\n");
+        HttpExchange.Response response = http.awaitOne();
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.body()).startsWith("{\"error\":\"bad_request\"");
+        assertThat(http.channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void oversizedHeadersGet431() throws Exception {
+        http.send("GET /healthz HTTP/1.1\r\nHost: admin.localhost\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n");
+        HttpExchange.Response response = http.awaitOne();
+        assertThat(response.status()).isEqualTo(431);
+        assertThat(response.body()).contains("headers_too_large");
+    }
+
+    @Test
+    void unexpectedFailureIs500WithoutDetails() throws Exception {
+        ServiceStore failing = new ServiceStore() {
+            @Override
+            public List<ServiceDefinition> list() {
+                return List.of();
+            }
+
+            @Override
+            public Optional<ServiceDefinition> get(String name) {
+                return Optional.empty();
+            }
+
+            @Override
+            public void create(ServiceDefinition definition) {
+                throw new StoreException("disk on fire while storing " + definition.name(), null);
+            }
+
+            @Override
+            public void update(ServiceDefinition definition) {
+                throw new StoreException("disk on fire", null);
+            }
+
+            @Override
+            public boolean delete(String name) {
+                return false;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        ServiceRegistry registry = new ServiceRegistry(failing, new ServiceValidator(),
+                new DefinitionDefaults("localhost", 300, 30), fixture.blocking);
+        try (HttpExchange broken = new HttpExchange(
+                new AdminPipeline(registry, fixture.instances, AdminToken.of(AdminFixture.TOKEN)))) {
+            broken.send(post("/serviceDefinitions", "{\"name\":\"a\",\"image_name\":\"img\"}"));
+            HttpExchange.Response response = broken.awaitOne();
+            assertThat(response.status()).isEqualTo(500);
+            assertThat(response.body()).isEqualTo(
+                    "{\"error\":\"internal_error\",\"message\":\"internal error; the server log has the details\"}");
+            assertThat(broken.channel.isOpen()).isTrue();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package cloud.cless.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import cloud.cless.core.instance.InstanceInfo;
+import cloud.cless.core.instance.InstanceState;
+import cloud.cless.core.service.IdleAction;
+import cloud.cless.core.service.ServiceDefinition;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdminJsonTest {
+    private final AdminJson json = new AdminJson();
+
+    private ServiceDefinition read(String body) {
+        ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        try {
+            return json.readDefinition(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    private ApiException rejected(String body) {
+        return catchThrowableOfType(ApiException.class, () -> read(body));
+    }
+
+    @Test
+    void readsTheOriginalClessRequest() {
+        ServiceDefinition def = read("{\"name\":\"rust\",\"image_name\":\"rust-docker\",\"image_tag\":\"latest\",\"port\":8080}");
+        assertThat(def).isEqualTo(ServiceDefinition.builder("rust").imageName("rust-docker").imageTag("latest")
+                .port(8080).build());
+    }
+
+    @Test
+    void readsEveryField() {
+        ServiceDefinition def = read("""
+                {"name": "hello", "image_name": "cless-test/hello", "image_tag": "v1", "upstream": null,
+                 "port": 8080, "host": "hello.localhost", "env": {"GREETING": "hi"},
+                 "min_instances": 1, "max_instances": 3, "concurrency": 10,
+                 "idle_timeout_seconds": 300, "idle_action": "pause", "startup_timeout_seconds": 30,
+                 "readiness_path": "/ready", "memory_mb": 256, "cpus": 0.5}""");
+        assertThat(def).isEqualTo(ServiceDefinition.builder("hello").imageName("cless-test/hello").imageTag("v1")
+                .port(8080).host("hello.localhost").env(Map.of("GREETING", "hi")).minInstances(1).maxInstances(3)
+                .concurrency(10).idleTimeoutSeconds(300).idleAction(IdleAction.PAUSE).startupTimeoutSeconds(30)
+                .readinessPath("/ready").memoryMb(256).cpus(0.5).build());
+    }
+
+    @Test
+    void writesEveryFieldWithNullsAndLowerCaseIdleAction() {
+        ServiceDefinition def = ServiceDefinition.builder("hello").imageName("cless-test/hello").imageTag("latest")
+                .port(8080).host("hello.localhost").env(Map.of("B", "2", "A", "1")).minInstances(0).maxInstances(1)
+                .concurrency(0).idleTimeoutSeconds(300).idleAction(IdleAction.STOP).startupTimeoutSeconds(30)
+                .build();
+        assertThat(new String(json.writeDefinition(def), StandardCharsets.UTF_8)).isEqualTo(
+                "{\"name\":\"hello\",\"image_name\":\"cless-test/hello\",\"image_tag\":\"latest\",\"upstream\":null,"
+                        + "\"port\":8080,\"host\":\"hello.localhost\",\"env\":{\"A\":\"1\",\"B\":\"2\"},"
+                        + "\"min_instances\":0,\"max_instances\":1,\"concurrency\":0,\"idle_timeout_seconds\":300,"
+                        + "\"idle_action\":\"stop\",\"startup_timeout_seconds\":30,\"readiness_path\":null,"
+                        + "\"memory_mb\":null,\"cpus\":null}");
+    }
+
+    @Test
+    void writtenDefinitionReadsBackTheSame() {
+        ServiceDefinition def = ServiceDefinition.builder("up").upstream("127.0.0.1:9001").host("up.localhost")
+                .env(Map.of("X", "y")).idleAction(IdleAction.PAUSE).cpus(1.5).memoryMb(64).build();
+        ByteBuf buf = Unpooled.wrappedBuffer(json.writeDefinition(def));
+        try {
+            assertThat(json.readDefinition(buf)).isEqualTo(def);
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void nullEnvIsEmpty() {
+        assertThat(read("{\"name\":\"a\",\"env\":null}").env()).isEmpty();
+    }
+
+    @Test
+    void unknownFieldIsNamed() {
+        ApiException e = rejected("{\"name\":\"a\",\"image\":\"x\"}");
+        assertThat(e.status().code()).isEqualTo(400);
+        assertThat(e.body().error()).isEqualTo("invalid_definition");
+        assertThat(e.body().fields()).containsOnlyKeys("image");
+        assertThat(e.getMessage()).contains("image");
+    }
+
+    @Test
+    void typeMismatchesNameTheField() {
+        assertThat(rejected("{\"name\":\"a\",\"port\":\"abc\"}").body().fields())
+                .containsExactly(Map.entry("port", "must be an integer"));
+        assertThat(rejected("{\"name\":\"a\",\"port\":\"8080\"}").body().fields()).containsOnlyKeys("port");
+        assertThat(rejected("{\"name\":\"a\",\"port\":80.5}").body().fields()).containsOnlyKeys("port");
+        assertThat(rejected("{\"name\":\"a\",\"port\":true}").body().fields()).containsOnlyKeys("port");
+        assertThat(rejected("{\"name\":\"a\",\"env\":[1]}").body().fields())
+                .containsExactly(Map.entry("env", "must be an object of string values"));
+        assertThat(rejected("{\"name\":\"a\",\"env\":{\"A\":1}}").body().fields()).containsOnlyKeys("env.A");
+        assertThat(rejected("{\"name\":\"a\",\"env\":{\"A\":null}}").body().fields()).containsOnlyKeys("env.A");
+        assertThat(rejected("{\"name\":7}").body().fields()).containsExactly(Map.entry("name", "must be a string"));
+        assertThat(rejected("{\"name\":\"a\",\"cpus\":\"x\"}").body().fields())
+                .containsExactly(Map.entry("cpus", "must be a number"));
+        assertThat(rejected("{\"name\":\"a\",\"idle_action\":\"sleep\"}").body().fields())
+                .containsOnlyKeys("idle_action");
+        assertThat(rejected("{\"name\":\"a\",\"port\":99999999999}").body().fields()).containsOnlyKeys("port");
+        assertThat(rejected("{\"name\":\"a\",\"port\":\"abc\"}").body().error()).isEqualTo("invalid_definition");
+    }
+
+    @Test
+    void malformedBodiesAreMalformedJson() {
+        for (String body : List.of("", "   ", "{", "{\"name\":", "not json", "null", "[]", "\"a\"", "42",
+                "{\"name\":\"a\"} {}", "{\"name\":\"a\"} x", "{\"name\":\"a\",\"name\":\"b\"}")) {
+            ApiException e = rejected(body);
+            assertThat(e).as(body).isNotNull();
+            assertThat(e.status().code()).as(body).isEqualTo(400);
+            assertThat(e.body().error()).as(body).isEqualTo("malformed_json");
+            assertThat(e.body().fields()).as(body).isNull();
+            assertThat(e.getMessage()).as(body).doesNotContain("cloud.cless").doesNotContain("\n");
+        }
+    }
+
+    @Test
+    void writesInstancesSnakeCaseWithIsoTimes() {
+        Instant started = Instant.parse("2024-05-01T10:00:00Z");
+        InstanceInfo ready = new InstanceInfo("i1", "hello", "abc123", 20001, InstanceState.READY, started,
+                started.plusMillis(420), 420, 2, started.plusSeconds(5));
+        InstanceInfo starting = new InstanceInfo("i2", "hello", null, 20002, InstanceState.STARTING, started,
+                null, -1, 0, started);
+        assertThat(new String(json.writeInstances(List.of(ready, starting)), StandardCharsets.UTF_8)).isEqualTo(
+                "[{\"id\":\"i1\",\"service\":\"hello\",\"container_id\":\"abc123\",\"host_port\":20001,"
+                        + "\"state\":\"ready\",\"started_at\":\"2024-05-01T10:00:00Z\","
+                        + "\"ready_at\":\"2024-05-01T10:00:00.420Z\",\"cold_start_ms\":420,\"open_connections\":2,"
+                        + "\"last_activity\":\"2024-05-01T10:00:05Z\"},"
+                        + "{\"id\":\"i2\",\"service\":\"hello\",\"container_id\":null,\"host_port\":20002,"
+                        + "\"state\":\"starting\",\"started_at\":\"2024-05-01T10:00:00Z\",\"ready_at\":null,"
+                        + "\"cold_start_ms\":null,\"open_connections\":0,"
+                        + "\"last_activity\":\"2024-05-01T10:00:00Z\"}]");
+    }
+
+    @Test
+    void writesErrorsWithFieldsOnlyWhenThereAreSome() {
+        assertThat(new String(json.write(new ErrorBody("not_found", "no such route", null)), StandardCharsets.UTF_8))
+                .isEqualTo("{\"error\":\"not_found\",\"message\":\"no such route\"}");
+        assertThat(new String(json.write(ApiException.invalidDefinition(Map.of("port", "bad")).body()),
+                StandardCharsets.UTF_8)).isEqualTo(
+                "{\"error\":\"invalid_definition\",\"message\":\"invalid service definition: port bad\","
+                        + "\"fields\":{\"port\":\"bad\"}}");
+    }
+}
