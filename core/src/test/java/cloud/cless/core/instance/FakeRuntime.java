@@ -135,6 +135,24 @@ final class FakeRuntime implements ContainerRuntime {
     }
 
     @Override
+    public CompletableFuture<Void> pause(String containerId) {
+        calls.add("pause " + containerId);
+        return run(() -> {
+            containers.get(containerId).state = "paused";
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> unpause(String containerId) {
+        calls.add("unpause " + containerId);
+        return run(() -> {
+            containers.get(containerId).state = "running";
+            return null;
+        });
+    }
+
+    @Override
     public CompletableFuture<Void> remove(String containerId) {
         calls.add("remove " + containerId);
         return run(() -> {
