@@ -269,4 +269,60 @@ class ContainerInstanceManagerDockerTest {
         assertThat(containers()).isEmpty();
         assertThat(ports.held).isEmpty();
     }
+
+    @Test
+    void connectFailedAfterAKillGivesTheNextAcquireAFreshContainer() throws Exception {
+        // Not started: no event stream, so only the failed connect tells the manager.
+        ServiceDefinition hello = service(unique("killed"), TestImages.HELLO).build();
+        InstanceLease lease = lease(manager, hello);
+        String killedId = containerIdOf(hello.name(), lease);
+        client.killContainerCmd(killedId).exec();
+
+        lease.connectFailed(new java.net.ConnectException("Connection refused"));
+
+        InstanceLease next = lease(manager, hello);
+        assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
+        assertThat(get(next, "/")).contains(" 200 ").contains(TestImages.HELLO_BODY);
+        waitUntil(() -> containers().stream().noneMatch(c -> c.getId().equals(killedId)));
+        assertThat(containers()).hasSize(1);
+    }
+
+    @Test
+    void killedContainerIsNoticedThroughEngineEvents() throws Exception {
+        manager.start().get(60, TimeUnit.SECONDS);
+        ServiceDefinition hello = service(unique("killed"), TestImages.HELLO).build();
+        InstanceLease lease = lease(manager, hello);
+        int port = lease.address().getPort();
+        String killedId = containerIdOf(hello.name(), lease);
+        lease.release();
+
+        client.killContainerCmd(killedId).exec();
+
+        waitUntil(() -> manager.instances(hello.name()).isEmpty());
+        waitUntil(() -> !ports.held.contains(port));
+        waitUntil(() -> containers().isEmpty());
+        InstanceLease next = lease(manager, hello);
+        assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
+        assertThat(get(next, "/")).contains(TestImages.HELLO_BODY);
+    }
+
+    @Test
+    void unreachableEngineFailsColdStartsAtOnceAsUnavailable() throws Exception {
+        try (DockerContainerRuntime unreachable = new DockerContainerRuntime("tcp://127.0.0.1:1", dockerExecutor)) {
+            ContainerInstanceManager down = newManager(unreachable, ports);
+            managers.remove(down);
+            try {
+                down.start().get(30, TimeUnit.SECONDS);
+                Future<InstanceLease> acquired = down.acquire(service(unique("hello"), TestImages.HELLO).build(),
+                        group.next());
+
+                assertThat(acquired.isDone()).as("failed without waiting on the engine").isTrue();
+                AcquireFailure failure = failureOf(acquired);
+                assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+                assertThat(failure.getMessage()).contains("tcp://127.0.0.1:1", "unreachable");
+            } finally {
+                down.shutdown(Duration.ZERO).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
 }
