@@ -1,5 +1,6 @@
 package cloud.cless.core.instance;
 
+import cloud.cless.core.runtime.ContainerEvent;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerRuntime;
 import cloud.cless.core.runtime.ContainerSpec;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -47,6 +49,9 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private static final Logger log = LoggerFactory.getLogger(ContainerInstanceManager.class);
     static final int DEFAULT_STARTUP_TIMEOUT_SECONDS = 30;
     private static final Duration SHUTDOWN_POLL = Duration.ofMillis(50);
+    /** Checks of an engine that is down (or of one whose event stream ended) back off from 1 s to 30 s. */
+    static final long ENGINE_RETRY_FIRST_MILLIS = 1_000;
+    static final long ENGINE_RETRY_MAX_MILLIS = 30_000;
 
     private final ContainerRuntime runtime;
     private final HostPorts ports;
@@ -60,6 +65,15 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private final Map<String, ServicePool> pools = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
     private volatile ScheduledFuture<?> maintenance;
+    /** Containers left from an earlier run were adopted or removed; only then are min_instances started. */
+    private volatile boolean reconciled;
+    /** Set while the engine is known to be unreachable: cold starts fail at once instead of waiting on it. */
+    private volatile RuntimeFailure engineDown;
+    private final AtomicBoolean engineCheckScheduled = new AtomicBoolean();
+    private volatile long engineRetryMillis = ENGINE_RETRY_FIRST_MILLIS;
+    private volatile ScheduledFuture<?> engineCheck;
+    /** The engine's event stream for this installation, while it is open. */
+    private CompletableFuture<Void> watching; // guarded by this
 
     /**
      * @param runtime        the container engine
@@ -116,20 +130,16 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         return pool == null ? List.of() : pool.snapshot();
     }
 
+    /**
+     * Reconciles, starts {@code min_instances} and begins watching the engine's events. When the engine cannot be
+     * reached, this still completes: the failure is logged once, reconcile is retried in the background with
+     * backoff, and cold starts fail with {@link AcquireFailure.Reason#UNAVAILABLE} until the engine is back.
+     */
     @Override
     public CompletableFuture<Void> start() {
-        return runtime.listManaged(installationId)
-                .thenCompose(this::reconcile)
-                .thenRun(() -> {
-                    for (ServiceDefinition def : services.get()) {
-                        if (!def.isUpstream()) {
-                            maintain(pool(def));
-                        }
-                    }
-                    long every = config.reapInterval().toMillis();
-                    maintenance = group.next().scheduleWithFixedDelay(this::maintainAll, every, every,
-                            TimeUnit.MILLISECONDS);
-                });
+        long every = config.reapInterval().toMillis();
+        maintenance = group.next().scheduleWithFixedDelay(this::maintainAll, every, every, TimeUnit.MILLISECONDS);
+        return checkEngine();
     }
 
     @Override
@@ -138,6 +148,15 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         ScheduledFuture<?> periodic = maintenance;
         if (periodic != null) {
             periodic.cancel(false);
+        }
+        ScheduledFuture<?> check = engineCheck;
+        if (check != null) {
+            check.cancel(false);
+        }
+        synchronized (this) {
+            if (watching != null) {
+                watching.cancel(false);
+            }
         }
         for (ServicePool pool : pools.values()) {
             Effects fx = new Effects();
@@ -205,7 +224,140 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         }
     }
 
-    // ---- reconcile ----
+    // ---- the engine: reconcile, events, outages ----
+
+    /**
+     * Lists this installation's containers: the first time to reconcile them, afterwards to drop instances whose
+     * containers vanished unnoticed; then watches events. Completes (never exceptionally) once done or once the
+     * engine was found unusable, in which case the next check is scheduled.
+     */
+    private CompletableFuture<Void> checkEngine() {
+        long listedAt = clock.millis();
+        return runtime.listManaged(installationId)
+                .thenCompose(found -> reconciled ? dropVanished(found, listedAt) : reconcile(found)
+                        .thenRun(this::reconciled))
+                .handle((v, err) -> {
+                    if (err == null) {
+                        engineUp();
+                        watchEvents();
+                    } else {
+                        engineFailed(unwrap(err));
+                    }
+                    return null;
+                });
+    }
+
+    private void reconciled() {
+        reconciled = true;
+        for (ServiceDefinition def : services.get()) {
+            if (!def.isUpstream()) {
+                maintain(pool(def));
+            }
+        }
+    }
+
+    private void engineUp() {
+        engineRetryMillis = ENGINE_RETRY_FIRST_MILLIS;
+        if (engineDown != null) {
+            engineDown = null;
+            log.info("Docker engine reachable again");
+        }
+    }
+
+    /** Logs an outage once, makes cold starts fail fast while it lasts, and schedules the next check. */
+    private void engineFailed(Throwable cause) {
+        if (shuttingDown) {
+            return;
+        }
+        if (cause instanceof RuntimeFailure failure && failure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
+            if (engineDown == null) {
+                log.warn("{}; cold starts fail with 503 until it is back, checking again in the background",
+                        failure.getMessage());
+            }
+            engineDown = failure;
+        } else {
+            log.warn("Listing the managed containers failed, trying again: {}", cause.getMessage());
+        }
+        scheduleEngineCheck();
+    }
+
+    private void scheduleEngineCheck() {
+        if (shuttingDown || !engineCheckScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        long delay = engineRetryMillis;
+        engineRetryMillis = Math.min(delay * 2, ENGINE_RETRY_MAX_MILLIS);
+        try {
+            engineCheck = group.next().schedule(() -> {
+                engineCheckScheduled.set(false);
+                if (!shuttingDown) {
+                    checkEngine();
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException loopsGone) {
+            engineCheckScheduled.set(false);
+        }
+    }
+
+    /** Opens the event stream unless it is open; when it ends (engine restarted, or idle), the engine is checked. */
+    private synchronized void watchEvents() {
+        if (shuttingDown || watching != null && !watching.isDone()) {
+            return;
+        }
+        CompletableFuture<Void> stream = runtime.watch(installationId, this::containerEvent);
+        watching = stream;
+        stream.whenComplete((v, err) -> {
+            if (shuttingDown || stream.isCancelled()) {
+                return;
+            }
+            log.debug("Docker event stream ended ({}); checking the engine",
+                    err == null ? "closed" : unwrap(err).getMessage());
+            scheduleEngineCheck();
+        });
+    }
+
+    /** Called on the runtime's event thread. */
+    private void containerEvent(ContainerEvent event) {
+        if (shuttingDown) {
+            return;
+        }
+        if (event.kind() == ContainerEvent.Kind.OOM) {
+            // The die that follows, if the main process was the victim, removes the instance.
+            log.warn("Container {} of service {} hit its memory limit", shortId(event.containerId()), event.service());
+            return;
+        }
+        ServicePool owner = event.service() == null ? null : pools.get(event.service());
+        for (ServicePool pool : owner != null ? List.of(owner) : List.copyOf(pools.values())) {
+            Effects fx = new Effects();
+            Instance instance = pool.containerGone(event.containerId(), fx);
+            if (instance == null) {
+                continue;
+            }
+            log.warn("Container {} of instance {} of service {} {} while cless runs; removing it",
+                    shortId(event.containerId()), instance.id, pool.name(),
+                    event.kind() == ContainerEvent.Kind.DESTROYED ? "was removed" : "exited");
+            apply(pool, fx);
+            Future<Void> probing = instance.probe;
+            if (instance.exited && probing != null) {
+                probing.cancel(false);
+            }
+            return;
+        }
+    }
+
+    private CompletableFuture<Void> dropVanished(List<ManagedContainer> found, long listedAtMillis) {
+        Set<String> running = found.stream().filter(ManagedContainer::isRunning).map(ManagedContainer::id)
+                .collect(Collectors.toSet());
+        for (ServicePool pool : pools.values()) {
+            Effects fx = new Effects();
+            for (Instance gone : pool.dropVanished(id -> running.contains(id), listedAtMillis, fx)) {
+                log.warn("Container {} of instance {} of service {} stopped running unnoticed; removing it",
+                        shortId(gone.containerId), gone.id, gone.service());
+            }
+            apply(pool, fx);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
 
     private CompletableFuture<Void> reconcile(List<ManagedContainer> found) {
         Map<String, ServiceDefinition> known = services.get().stream()
@@ -278,6 +430,12 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         ServiceDefinition def = instance.definition;
         long began = System.nanoTime();
         CompletableFuture<Void> started;
+        RuntimeFailure down = engineDown;
+        if (down != null) {
+            // Known down: fail now (503) rather than let every connection wait on the engine.
+            fail(pool, instance, failure(instance, down));
+            return;
+        }
         try {
             instance.hostPort = ports.allocate();
             ContainerSpec spec = spec(instance);
@@ -297,6 +455,10 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
                 AcquireFailure failure = failure(instance, err);
                 log.warn("Cold start of service {} (instance {}, image {}) failed: {}", def.name(), instance.id,
                         def.imageReference(), failure.getMessage());
+                if (unwrap(err) instanceof RuntimeFailure runtimeFailure
+                        && runtimeFailure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
+                    engineFailed(runtimeFailure); // before the waiters hear of it: their retries fail fast
+                }
                 fail(pool, instance, failure);
             }
         });
@@ -324,6 +486,9 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         Future<Void> probing = probe.probe(group.next(), instance.address(), instance.definition.readinessPath(),
                 Duration.ofSeconds(startupTimeoutSeconds(instance.definition)));
         instance.probe = probing;
+        if (instance.exited) {
+            probing.cancel(false); // died before the probe began: the event found no probe to cancel
+        }
         CompletableFuture<Void> ready = new CompletableFuture<>();
         probing.addListener(f -> {
             instance.probe = null;
@@ -372,6 +537,11 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         if (cause instanceof TimeoutException) {
             return new AcquireFailure(AcquireFailure.Reason.STARTUP_TIMEOUT, service + "container "
                     + instance.containerName() + " not ready within " + startupTimeoutSeconds(def) + " s", cause);
+        }
+        if (instance.exited) {
+            return new AcquireFailure(AcquireFailure.Reason.START_FAILED, service + "container "
+                    + instance.containerName() + " of image " + def.imageReference() + " exited while starting",
+                    cause);
         }
         if (cause instanceof CancellationException) {
             return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, service + "cless is shutting down", cause);
@@ -514,7 +684,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             return;
         }
         Effects fx = new Effects();
-        pool.maintain(fx);
+        pool.maintain(fx, reconciled && engineDown == null);
         apply(pool, fx);
     }
 

@@ -28,7 +28,9 @@ final class Instance {
     volatile long lastActivityMillis;
     volatile long readyAtMillis = -1;
     volatile long coldStartMillis = -1;
-    /** The readiness probe in flight, cancelled when cless shuts down. */
+    /** The container exited while it started: its start fails at once instead of at the startup timeout. */
+    volatile boolean exited;
+    /** The readiness probe in flight, cancelled when cless shuts down or the container exits. */
     volatile Future<Void> probe;
 
     InstanceState state = InstanceState.STARTING;

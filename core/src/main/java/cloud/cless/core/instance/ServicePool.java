@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -16,6 +17,9 @@ import java.util.function.Supplier;
  */
 final class ServicePool {
     static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
+    /** After a failed start, {@code min_instances} are topped up again after this, doubling up to the max. */
+    static final long TOP_UP_BACKOFF_FIRST_MILLIS = 1_000;
+    static final long TOP_UP_BACKOFF_MAX_MILLIS = 30_000;
 
     private final String name;
     private final LongSupplier clock;
@@ -27,6 +31,8 @@ final class ServicePool {
     /** The service was deleted: nothing is kept running for it until it is defined again. */
     private boolean deleted;
     private boolean closed;
+    private long topUpBackoffMillis;
+    private long topUpNotBefore;
 
     ServicePool(ServiceDefinition definition, LongSupplier clock, Supplier<String> newInstanceId, int maxQueued) {
         this.name = definition.name();
@@ -124,6 +130,8 @@ final class ServicePool {
             return;
         }
         instance.readyAtMillis = now;
+        topUpBackoffMillis = 0;
+        topUpNotBefore = 0;
         instance.coldStartMillis = now - instance.startedAtMillis;
         instance.lastActivityMillis = now;
         instance.state = instance.drainRequested ? InstanceState.DRAINING : InstanceState.READY;
@@ -140,6 +148,10 @@ final class ServicePool {
 
     /** The start of {@code instance} failed: its waiters get {@code failure}, its container goes. */
     synchronized void startFailed(Instance instance, AcquireFailure failure, Effects fx) {
+        // A start that failed once likely fails again: the top-up waits instead of failing every tick.
+        topUpBackoffMillis = topUpBackoffMillis == 0 ? TOP_UP_BACKOFF_FIRST_MILLIS
+                : Math.min(topUpBackoffMillis * 2, TOP_UP_BACKOFF_MAX_MILLIS);
+        topUpNotBefore = clock.getAsLong() + topUpBackoffMillis;
         for (Waiter waiter : instance.waiters) {
             fx.fail(waiter, failure);
         }
@@ -170,10 +182,52 @@ final class ServicePool {
     }
 
     /**
-     * Removes instances idle for longer than the idle timeout (keeping {@code min_instances}) and starts
-     * instances up to {@code min_instances}.
+     * The container of an instance died or was removed behind cless's back. A ready or draining instance is
+     * removed (its port is given back once the container is gone) and returned; one still starting is only marked
+     * and returned, its start fails. Null when no instance of this pool runs in {@code containerId}.
      */
-    synchronized void maintain(Effects fx) {
+    synchronized Instance containerGone(String containerId, Effects fx) {
+        for (Instance instance : instances) {
+            if (!containerId.equals(instance.containerId)) {
+                continue;
+            }
+            if (instance.state == InstanceState.STARTING) {
+                instance.exited = true;
+            } else {
+                remove(instance, fx, false, "container exited");
+                dispatch(fx);
+            }
+            return instance;
+        }
+        return null;
+    }
+
+    /**
+     * Removes the instances that were ready before {@code listedAtMillis} but whose containers were not running
+     * then (per {@code running}): they died while no event reached cless, e.g. while the engine restarted.
+     */
+    synchronized List<Instance> dropVanished(Predicate<String> running, long listedAtMillis,
+                                             Effects fx) {
+        List<Instance> vanished = new ArrayList<>();
+        for (Instance instance : List.copyOf(instances)) {
+            if (instance.state != InstanceState.STARTING && instance.containerId != null
+                    && instance.readyAtMillis >= 0 && instance.readyAtMillis < listedAtMillis
+                    && !running.test(instance.containerId)) {
+                remove(instance, fx, false, "container no longer running");
+                vanished.add(instance);
+            }
+        }
+        if (!vanished.isEmpty()) {
+            dispatch(fx);
+        }
+        return vanished;
+    }
+
+    /**
+     * Removes instances idle for longer than the idle timeout (keeping {@code min_instances}) and, when
+     * {@code mayStart} and no recent start failed, starts instances up to {@code min_instances}.
+     */
+    synchronized void maintain(Effects fx, boolean mayStart) {
         if (closed || deleted || definition.isUpstream()) {
             return;
         }
@@ -198,7 +252,7 @@ final class ServicePool {
             remove(instance, fx, true, "idle");
             live--;
         }
-        while (live < min && live < maxInstances(definition)) {
+        while (mayStart && now >= topUpNotBefore && live < min && live < maxInstances(definition)) {
             Instance instance = newInstance(definition);
             fx.start(instance);
             live++;

@@ -2,6 +2,7 @@ package cloud.cless.core.runtime;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Creates, starts, stops and removes containers. Every call returns at once; the engine work runs on the
@@ -29,6 +30,13 @@ public interface ContainerRuntime extends AutoCloseable {
 
     /** Every container (running or not) that carries the managed label and this installation's label. */
     CompletableFuture<List<ManagedContainer>> listManaged(String installationId);
+
+    /**
+     * Watches the managed containers of this installation: each one that dies, is OOM-killed or is removed is
+     * handed to {@code listener}, on the runtime's own stream thread. The future completes when the stream ends
+     * (exceptionally with a {@link RuntimeFailure} when the engine went away); cancelling it stops watching.
+     */
+    CompletableFuture<Void> watch(String installationId, Consumer<ContainerEvent> listener);
 
     /** Cheap liveness check of the engine itself. */
     CompletableFuture<Void> ping();

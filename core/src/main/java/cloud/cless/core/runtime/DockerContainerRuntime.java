@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -251,6 +253,24 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> watch(String installationId, Consumer<ContainerEvent> listener) {
+        EventsCallback events = new EventsCallback(listener, failures);
+        try {
+            // docker-java follows the stream on a thread of its own, so no executor thread is held by it.
+            client.eventsCmd()
+                    .withEventTypeFilter(EventType.CONTAINER)
+                    .withEventFilter("die", "oom", "destroy")
+                    .withLabelFilter(Map.of(
+                            ContainerLabels.MANAGED, "true",
+                            ContainerLabels.INSTALLATION, installationId))
+                    .exec(events);
+        } catch (RuntimeException e) {
+            events.ended().completeExceptionally(failures.translate(e, "event stream"));
+        }
+        return events.ended();
     }
 
     @Override

@@ -3,6 +3,7 @@ package cloud.cless.core.instance;
 import static cloud.cless.core.instance.ReadinessProbeTest.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.runtime.ContainerEvent;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerSpec;
 import cloud.cless.core.runtime.RuntimeFailure;
@@ -502,5 +503,123 @@ class ContainerInstanceManagerTest {
         stopped.get(30, TimeUnit.SECONDS);
         assertThat(runtime.containers).isEmpty();
         assertThat(ports.held).isEmpty();
+    }
+
+    private static RuntimeFailure engineUnreachable() {
+        return new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
+                "Docker engine at unix:///nowhere/docker.sock is unreachable", null);
+    }
+
+    @Test
+    void engineDownAtStartFailsColdStartsAtOnceThenRecoversInTheBackground() throws Exception {
+        ServiceDefinition warm = service("warm").minInstances(1).build();
+        registered.add(warm);
+        runtime.listFailure = engineUnreachable();
+
+        manager.start().get(30, TimeUnit.SECONDS);
+        Future<InstanceLease> refused = manager.acquire(service("hello").build(), group.next());
+
+        assertThat(refused.isDone()).as("failed without waiting on the engine").isTrue();
+        AcquireFailure failure = failureOf(refused);
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(failure.getMessage()).contains("hello", "unreachable");
+        Thread.sleep(300); // several maintenance ticks: no top-up is tried while the engine is down
+        assertThat(runtime.calls).noneMatch(c -> c.startsWith("create"));
+        assertThat(ports.held).isEmpty();
+
+        runtime.listFailure = null;
+        waitUntil(() -> manager.instances("warm").stream().anyMatch(i -> i.state() == InstanceState.READY));
+        assertThat(runtime.lists()).isGreaterThan(1);
+        assertThat(runtime.calls).contains("watch " + INSTALLATION);
+        assertThat(lease(service("hello").build()).instanceId()).isNotBlank();
+    }
+
+    @Test
+    void engineLostWhileRunningFailsLaterColdStartsAtOnceUntilItIsBack() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        runtime.listFailure = engineUnreachable();
+        runtime.createFailure = engineUnreachable();
+
+        assertThat(failureOf(manager.acquire(service("one").build(), group.next())).reason())
+                .isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        Future<InstanceLease> second = manager.acquire(service("two").build(), group.next());
+        assertThat(second.isDone()).isTrue();
+        assertThat(failureOf(second).reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(1);
+
+        runtime.createFailure = null;
+        runtime.listFailure = null;
+        waitUntil(() -> manager.acquire(service("two").build(), group.next()).awaitUninterruptibly().isSuccess());
+        leases.add(lease(service("two").build()));
+        leases.add(lease(service("two").build())); // the probe acquire above holds one too
+    }
+
+    @Test
+    void minInstancesTopUpBacksOffAfterAFailedStart() throws Exception {
+        registered.add(service("warm").minInstances(1).build());
+        runtime.createFailure = new RuntimeFailure(RuntimeFailure.Kind.IMAGE_NOT_FOUND,
+                "image 'cless-test/warm:latest' is not present locally and could not be pulled", null);
+
+        manager.start().get(30, TimeUnit.SECONDS);
+        waitUntil(() -> runtime.calls.stream().anyMatch(c -> c.startsWith("create")));
+        Thread.sleep(300); // several maintenance ticks, all within the backoff (the clock stands still)
+        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(1);
+
+        runtime.createFailure = null;
+        clock.advanceMillis(ServicePool.TOP_UP_BACKOFF_FIRST_MILLIS);
+        waitUntil(() -> manager.instances("warm").stream().anyMatch(i -> i.state() == InstanceState.READY));
+    }
+
+    @Test
+    void containerThatDiesIsRemovedOnItsEvent() throws Exception {
+        ServiceDefinition hello = service("hello").build();
+        manager.start().get(30, TimeUnit.SECONDS);
+        InstanceLease lease = lease(hello);
+        int port = lease.address().getPort();
+        String containerId = manager.instances("hello").get(0).containerId();
+
+        runtime.emit(new ContainerEvent(containerId, ContainerEvent.Kind.DIED, "hello", lease.instanceId()));
+
+        assertThat(manager.instances("hello")).isEmpty();
+        waitUntil(() -> !runtime.containers.containsKey(containerId) && !ports.held.contains(port));
+        InstanceLease next = lease(hello);
+        assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
+        assertThat(runtime.creates()).isEqualTo(2);
+    }
+
+    @Test
+    void containerThatExitsWhileStartingFailsItsStartAtOnce() throws Exception {
+        runtime.app = FakeRuntime.App.NEVER_LISTENS;
+        manager.start().get(30, TimeUnit.SECONDS);
+        Future<InstanceLease> waiting = manager.acquire(service("crash").startupTimeoutSeconds(30).build(),
+                group.next());
+        waitUntil(() -> runtime.containers.values().stream().anyMatch(c -> "running".equals(c.state)));
+        String containerId = runtime.containers.keySet().iterator().next();
+
+        runtime.emit(new ContainerEvent(containerId, ContainerEvent.Kind.DIED, null, null));
+
+        AcquireFailure failure = failureOf(waiting);
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
+        assertThat(failure.getMessage()).contains("crash", "cless-test/crash:latest", "exited while starting");
+        waitUntil(() -> runtime.containers.isEmpty() && ports.held.isEmpty());
+    }
+
+    @Test
+    void endedEventStreamIsReopenedAndWhatDiedMeanwhileIsRemoved() throws Exception {
+        ServiceDefinition hello = service("hello").build();
+        manager.start().get(30, TimeUnit.SECONDS);
+        InstanceLease lease = lease(hello);
+        lease.release();
+        int port = lease.address().getPort();
+        String containerId = manager.instances("hello").get(0).containerId();
+        clock.advanceMillis(1);
+        // The engine restarts: the container is gone and the stream breaks, without any event.
+        runtime.containers.get(containerId).state = "exited";
+        runtime.watches.get(0).getValue().completeExceptionally(engineUnreachable());
+
+        waitUntil(() -> runtime.calls.stream().filter(c -> c.startsWith("watch ")).count() == 2);
+        waitUntil(() -> manager.instances("hello").isEmpty() && !ports.held.contains(port));
+        waitUntil(() -> !runtime.containers.containsKey(containerId));
+        assertThat(lease(hello).instanceId()).isNotEqualTo(lease.instanceId());
     }
 }

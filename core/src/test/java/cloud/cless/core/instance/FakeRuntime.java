@@ -1,5 +1,6 @@
 package cloud.cless.core.instance;
 
+import cloud.cless.core.runtime.ContainerEvent;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerRuntime;
 import cloud.cless.core.runtime.ContainerSpec;
@@ -16,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -54,10 +56,27 @@ final class FakeRuntime implements ContainerRuntime {
     final Map<String, Container> containers = new ConcurrentHashMap<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
     final List<ContainerSpec> created = new CopyOnWriteArrayList<>();
+    /** Open event watches: the listener and the future that ends the stream. */
+    final List<Map.Entry<Consumer<ContainerEvent>, CompletableFuture<Void>>> watches = new CopyOnWriteArrayList<>();
+    /** When set, listing fails with it (e.g. an unreachable engine). */
+    volatile RuntimeFailure listFailure;
     volatile RuntimeFailure createFailure;
     volatile RuntimeFailure startFailure;
     volatile CompletableFuture<Void> createGate = CompletableFuture.completedFuture(null);
     volatile App app = App.ANSWERS;
+
+    /** Sends {@code event} to every open watch, as the engine would. */
+    void emit(ContainerEvent event) {
+        for (Map.Entry<Consumer<ContainerEvent>, CompletableFuture<Void>> watch : watches) {
+            if (!watch.getValue().isDone()) {
+                watch.getKey().accept(event);
+            }
+        }
+    }
+
+    long lists() {
+        return calls.stream().filter(c -> c.startsWith("list ")).count();
+    }
 
     int creates() {
         return created.size();
@@ -135,6 +154,24 @@ final class FakeRuntime implements ContainerRuntime {
     }
 
     @Override
+    public CompletableFuture<Void> pause(String containerId) {
+        calls.add("pause " + containerId);
+        return run(() -> {
+            containers.get(containerId).state = "paused";
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> unpause(String containerId) {
+        calls.add("unpause " + containerId);
+        return run(() -> {
+            containers.get(containerId).state = "running";
+            return null;
+        });
+    }
+
+    @Override
     public CompletableFuture<Void> remove(String containerId) {
         calls.add("remove " + containerId);
         return run(() -> {
@@ -150,6 +187,10 @@ final class FakeRuntime implements ContainerRuntime {
     public CompletableFuture<List<ManagedContainer>> listManaged(String installationId) {
         calls.add("list " + installationId);
         return run(() -> {
+            RuntimeFailure failure = listFailure;
+            if (failure != null) {
+                throw failure;
+            }
             List<ManagedContainer> found = new ArrayList<>();
             for (Container c : containers.values()) {
                 Map<String, String> labels = c.spec.labels();
@@ -164,6 +205,14 @@ final class FakeRuntime implements ContainerRuntime {
             }
             return found;
         });
+    }
+
+    @Override
+    public CompletableFuture<Void> watch(String installationId, Consumer<ContainerEvent> listener) {
+        calls.add("watch " + installationId);
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        watches.add(Map.entry(listener, ended));
+        return ended;
     }
 
     @Override

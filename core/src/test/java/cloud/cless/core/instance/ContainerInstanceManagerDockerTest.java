@@ -1,0 +1,328 @@
+package cloud.cless.core.instance;
+
+import static cloud.cless.core.instance.ReadinessProbeTest.waitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.cless.core.runtime.ContainerLabels;
+import cloud.cless.core.runtime.DockerContainerRuntime;
+import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.testing.DockerSupport;
+import cloud.cless.core.testing.TestImages;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Container;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@link ContainerInstanceManager} on the real engine through {@link DockerContainerRuntime}. */
+class ContainerInstanceManagerDockerTest {
+
+    @RegisterExtension
+    static final DockerSupport docker = new DockerSupport();
+
+    private static EventLoopGroup group;
+    private static ExecutorService dockerExecutor;
+    private static DockerClient client;
+
+    private final List<ServiceDefinition> registered = new CopyOnWriteArrayList<>();
+    private final List<InstanceLease> leases = new ArrayList<>();
+    private final List<ContainerInstanceManager> managers = new ArrayList<>();
+    private final TestPorts ports = new TestPorts();
+    private String installationId;
+    private DockerContainerRuntime runtime;
+    private ContainerInstanceManager manager;
+
+    @BeforeAll
+    static void startLoops() {
+        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        dockerExecutor = Executors.newFixedThreadPool(8);
+        client = DockerSupport.newClient();
+    }
+
+    @AfterAll
+    static void stopLoops() throws Exception {
+        client.close();
+        dockerExecutor.shutdownNow();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @BeforeEach
+    void createManager() {
+        // Per test, so that counting this installation's containers counts this test's only.
+        installationId = DockerSupport.newInstallationId();
+        runtime = new DockerContainerRuntime(null, dockerExecutor);
+        manager = newManager(runtime, ports);
+    }
+
+    @AfterEach
+    void shutDown() throws Exception {
+        try {
+            leases.forEach(InstanceLease::release);
+            for (ContainerInstanceManager each : managers) {
+                each.shutdown(Duration.ZERO).get(60, TimeUnit.SECONDS);
+            }
+            assertThat(containers()).as("containers left after shutdown").isEmpty();
+        } finally {
+            runtime.close();
+            DockerSupport.cleanup(installationId);
+        }
+    }
+
+    private ContainerInstanceManager newManager(DockerContainerRuntime on, HostPorts hostPorts) {
+        ContainerInstanceManager created = new ContainerInstanceManager(on, hostPorts,
+                new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId,
+                () -> List.copyOf(registered), Clock.systemUTC(),
+                new InstanceManagerConfig(1, 100, Duration.ofSeconds(10), Duration.ofMillis(200)));
+        managers.add(created);
+        return created;
+    }
+
+    private static ServiceDefinition.Builder service(String name, String image) {
+        String[] ref = image.split(":");
+        return ServiceDefinition.builder(name).imageName(ref[0]).imageTag(ref[1]).port(TestImages.PORT)
+                .host(name + ".localhost").minInstances(0).maxInstances(1).concurrency(0).idleTimeoutSeconds(300)
+                .startupTimeoutSeconds(30);
+    }
+
+    /** A service name unique on the engine, so that container names never clash with a parallel run. */
+    private static String unique(String prefix) {
+        return prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    }
+
+    private InstanceLease lease(ContainerInstanceManager from, ServiceDefinition def) throws Exception {
+        Future<InstanceLease> future = from.acquire(def, group.next());
+        assertThat(future.await(90, TimeUnit.SECONDS)).as("acquire completed").isTrue();
+        if (!future.isSuccess()) {
+            throw new AssertionError("acquire failed: " + future.cause(), future.cause());
+        }
+        leases.add(future.getNow());
+        return future.getNow();
+    }
+
+    private static AcquireFailure failureOf(Future<?> future) throws InterruptedException {
+        assertThat(future.await(90, TimeUnit.SECONDS)).as("acquire completed").isTrue();
+        assertThat(future.cause()).isInstanceOf(AcquireFailure.class);
+        return (AcquireFailure) future.cause();
+    }
+
+    private List<Container> containers() {
+        return client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(ContainerLabels.INSTALLATION, installationId)).exec();
+    }
+
+    private static String get(InstanceLease lease, String path) throws Exception {
+        return DockerSupport.httpGet(lease.address().getPort(), path);
+    }
+
+    private String containerIdOf(String service, InstanceLease lease) {
+        return manager.instances(service).stream().filter(i -> i.id().equals(lease.instanceId()))
+                .findFirst().orElseThrow().containerId();
+    }
+
+    @Test
+    void coldStartServesAndAWarmAcquireReusesTheContainer() throws Exception {
+        ServiceDefinition hello = service(unique("hello"), TestImages.HELLO).build();
+
+        InstanceLease first = lease(manager, hello);
+
+        assertThat(first.address().getAddress().isLoopbackAddress()).isTrue();
+        assertThat(get(first, "/")).startsWith("HTTP/1.").contains(" 200 ").contains(TestImages.HELLO_BODY);
+        InstanceLease second = lease(manager, hello);
+        assertThat(second.instanceId()).isEqualTo(first.instanceId());
+        assertThat(second.address()).isEqualTo(first.address());
+        assertThat(containers()).hasSize(1);
+        assertThat(manager.instances(hello.name())).singleElement().satisfies(info -> {
+            assertThat(info.state()).isEqualTo(InstanceState.READY);
+            assertThat(info.openConnections()).isEqualTo(2);
+            assertThat(info.containerId()).isEqualTo(containers().get(0).getId());
+        });
+    }
+
+    @Test
+    void slowStartingAppIsReadyOnlyOnceItListens() throws Exception {
+        ServiceDefinition slow = service(unique("slow"), TestImages.SLOW_START).build();
+
+        InstanceLease lease = lease(manager, slow);
+
+        // docker-proxy accepted from the start; had the probe trusted it, this would be a reset.
+        assertThat(get(lease, "/")).contains(" 200 ").contains(TestImages.HELLO_BODY);
+        assertThat(manager.instances(slow.name()).get(0).coldStartMillis()).isGreaterThanOrEqualTo(1500);
+    }
+
+    @Test
+    void fiftyConcurrentFirstAcquiresMakeOneContainer() throws Exception {
+        ServiceDefinition hello = service(unique("herd"), TestImages.HELLO).build();
+
+        List<Future<InstanceLease>> acquired = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            acquired.add(manager.acquire(hello, group.next()));
+        }
+        for (Future<InstanceLease> future : acquired) {
+            assertThat(future.await(90, TimeUnit.SECONDS)).isTrue();
+            assertThat(future.cause()).isNull();
+            leases.add(future.getNow());
+        }
+
+        assertThat(leases).extracting(InstanceLease::instanceId).containsOnly(leases.get(0).instanceId());
+        assertThat(containers()).hasSize(1);
+        assertThat(get(leases.get(49), "/")).contains(TestImages.HELLO_BODY);
+    }
+
+    @Test
+    void missingImageFailsNamingItAndOtherServicesStillStart() throws Exception {
+        String image = "cless-test/missing-" + ThreadLocalRandom.current().nextInt(1_000_000) + ":v1";
+        ServiceDefinition missing = service(unique("missing"), image).build();
+
+        AcquireFailure failure = failureOf(manager.acquire(missing, group.next()));
+
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
+        assertThat(failure.getMessage()).contains(missing.name(), image);
+        waitUntil(() -> ports.held.isEmpty());
+        assertThat(manager.instances(missing.name())).isEmpty();
+        InstanceLease other = lease(manager, service(unique("other"), TestImages.HELLO).build());
+        assertThat(get(other, "/")).contains(TestImages.HELLO_BODY);
+    }
+
+    @Test
+    void containerSeesPortAndTheDefinitionsEnv() throws Exception {
+        ServiceDefinition env = service(unique("env"), TestImages.HELLO).env(Map.of("GREETING", "hi there")).build();
+
+        String printed = get(lease(manager, env), "/cgi-bin/env");
+
+        assertThat(printed).contains("PORT=8080").contains("GREETING=hi there");
+    }
+
+    @Test
+    void memoryAndCpuLimitsReachTheEngine() throws Exception {
+        ServiceDefinition limited = service(unique("limited"), TestImages.HELLO).memoryMb(64).cpus(0.5).build();
+        lease(manager, limited);
+
+        InspectContainerResponse inspect = client.inspectContainerCmd(containers().get(0).getId()).exec();
+
+        assertThat(inspect.getHostConfig().getMemory()).isEqualTo(64L * 1024 * 1024);
+        assertThat(inspect.getHostConfig().getNanoCPUs()).isEqualTo(500_000_000L);
+    }
+
+    @Test
+    void aSecondManagerAdoptsTheRunningContainerAndRemovesTheRest() throws Exception {
+        ServiceDefinition hello = service(unique("hello"), TestImages.HELLO).build();
+        ServiceDefinition stopped = service(unique("stopped"), TestImages.HELLO).build();
+        ServiceDefinition unknown = service(unique("unknown"), TestImages.HELLO).build();
+        InstanceLease served = lease(manager, hello);
+        lease(manager, stopped);
+        lease(manager, unknown);
+        String stoppedId = containers().stream()
+                .filter(c -> stopped.name().equals(c.getLabels().get(ContainerLabels.SERVICE)))
+                .findFirst().orElseThrow().getId();
+        client.stopContainerCmd(stoppedId).withTimeout(1).exec();
+        leases.forEach(InstanceLease::release);
+        leases.clear();
+        // The first manager is left as if its process had died; the second takes over.
+        managers.remove(manager);
+        registered.add(hello);
+        registered.add(stopped);
+        TestPorts secondPorts = new TestPorts();
+        ContainerInstanceManager second = newManager(runtime, secondPorts);
+
+        second.start().get(60, TimeUnit.SECONDS);
+
+        assertThat(containers()).singleElement().satisfies(c -> {
+            assertThat(c.getLabels()).containsEntry(ContainerLabels.INSTANCE, served.instanceId());
+            assertThat(c.getState()).isEqualTo("running");
+        });
+        assertThat(secondPorts.held).containsExactly(served.address().getPort());
+        assertThat(second.instances(stopped.name())).isEmpty();
+        InstanceLease adopted = lease(second, hello);
+        assertThat(adopted.instanceId()).isEqualTo(served.instanceId());
+        assertThat(adopted.address()).isEqualTo(served.address());
+        assertThat(get(adopted, "/")).contains(TestImages.HELLO_BODY);
+        assertThat(containers()).hasSize(1);
+    }
+
+    @Test
+    void shutdownRemovesEveryContainer() throws Exception {
+        lease(manager, service(unique("one"), TestImages.HELLO).build()).release();
+        lease(manager, service(unique("two"), TestImages.SLOW_START).build()).release();
+        assertThat(containers()).hasSize(2);
+
+        manager.shutdown(Duration.ofSeconds(5)).get(60, TimeUnit.SECONDS);
+
+        assertThat(containers()).isEmpty();
+        assertThat(ports.held).isEmpty();
+    }
+
+    @Test
+    void connectFailedAfterAKillGivesTheNextAcquireAFreshContainer() throws Exception {
+        // Not started: no event stream, so only the failed connect tells the manager.
+        ServiceDefinition hello = service(unique("killed"), TestImages.HELLO).build();
+        InstanceLease lease = lease(manager, hello);
+        String killedId = containerIdOf(hello.name(), lease);
+        client.killContainerCmd(killedId).exec();
+
+        lease.connectFailed(new java.net.ConnectException("Connection refused"));
+
+        InstanceLease next = lease(manager, hello);
+        assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
+        assertThat(get(next, "/")).contains(" 200 ").contains(TestImages.HELLO_BODY);
+        waitUntil(() -> containers().stream().noneMatch(c -> c.getId().equals(killedId)));
+        assertThat(containers()).hasSize(1);
+    }
+
+    @Test
+    void killedContainerIsNoticedThroughEngineEvents() throws Exception {
+        manager.start().get(60, TimeUnit.SECONDS);
+        ServiceDefinition hello = service(unique("killed"), TestImages.HELLO).build();
+        InstanceLease lease = lease(manager, hello);
+        int port = lease.address().getPort();
+        String killedId = containerIdOf(hello.name(), lease);
+        lease.release();
+
+        client.killContainerCmd(killedId).exec();
+
+        waitUntil(() -> manager.instances(hello.name()).isEmpty());
+        waitUntil(() -> !ports.held.contains(port));
+        waitUntil(() -> containers().isEmpty());
+        InstanceLease next = lease(manager, hello);
+        assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
+        assertThat(get(next, "/")).contains(TestImages.HELLO_BODY);
+    }
+
+    @Test
+    void unreachableEngineFailsColdStartsAtOnceAsUnavailable() throws Exception {
+        try (DockerContainerRuntime unreachable = new DockerContainerRuntime("tcp://127.0.0.1:1", dockerExecutor)) {
+            ContainerInstanceManager down = newManager(unreachable, ports);
+            managers.remove(down);
+            try {
+                down.start().get(30, TimeUnit.SECONDS);
+                Future<InstanceLease> acquired = down.acquire(service(unique("hello"), TestImages.HELLO).build(),
+                        group.next());
+
+                assertThat(acquired.isDone()).as("failed without waiting on the engine").isTrue();
+                AcquireFailure failure = failureOf(acquired);
+                assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+                assertThat(failure.getMessage()).contains("tcp://127.0.0.1:1", "unreachable");
+            } finally {
+                down.shutdown(Duration.ZERO).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
