@@ -84,6 +84,10 @@ public final class ProxyServer implements AutoCloseable {
         return connections.size();
     }
 
+    ChannelGroup connections() {
+        return connections;
+    }
+
     /** Waits up to {@code timeout} for open connections to finish; true when none is left. */
     public boolean awaitConnectionsClosed(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

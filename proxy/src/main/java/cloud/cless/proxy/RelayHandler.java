@@ -21,6 +21,11 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         this.peer = peer;
     }
 
+    /** The channel this side writes to. */
+    Channel peer() {
+        return peer;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (peer.isActive()) {
