@@ -100,7 +100,8 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
                         "service " + service.name() + " is unavailable: " + failure.getMessage());
             }
         } else {
-            log.warn("Unexpected failure acquiring an instance of service {} for host {}", service.name(), host, cause);
+            // The error response logs this failure; the stack trace is for debugging only.
+            log.debug("Unexpected failure acquiring an instance of service {}", service.name(), cause);
             path.errors().send(inbound, ClientError.BAD_GATEWAY, host,
                     "service " + service.name() + " could not be reached: " + cause);
         }

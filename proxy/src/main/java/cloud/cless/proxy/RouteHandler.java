@@ -6,6 +6,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Second step: decides where a {@link SniffedRequest} goes. The admin host gets the admin pipeline on this same
@@ -13,6 +15,8 @@ import io.netty.channel.ChannelPipeline;
  * service; anything else is a 404.
  */
 public final class RouteHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RouteHandler.class);
+
     private final ConnectionPath path;
 
     public RouteHandler(ConnectionPath path) {
@@ -49,7 +53,9 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
             path.adminRoute().install(channel);
         } catch (RuntimeException e) {
             bytes.release();
-            throw e;
+            log.warn("Could not install the admin pipeline for {}", channel.remoteAddress(), e);
+            channel.close();
+            return;
         }
         pipeline.fireChannelRead(bytes);
         pipeline.fireChannelReadComplete();
