@@ -10,6 +10,10 @@ import io.netty.util.ReferenceCountUtil;
  * One side of a {@link RelaySession}: what this channel reads is written to its peer, flushed once per read
  * loop, and the next read is asked for only while the peer can take more. When this channel drains below its
  * low water mark, the peer (which writes into it) may read again.
+ *
+ * <p>One known limit: once a side has sent its FIN, the epoll transport drains what is left in that socket's
+ * receive buffer whether or not a read was asked for (auto-read is a hint there; netty/netty#13142). That is
+ * bounded by the kernel's receive buffer and happens once per direction; backpressure holds while both sides send.
  */
 final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final RelaySession session;
