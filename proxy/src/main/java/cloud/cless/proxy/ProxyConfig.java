@@ -1,0 +1,62 @@
+package cloud.cless.proxy;
+
+import io.netty.channel.WriteBufferWaterMark;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * How the proxy listener behaves.
+ *
+ * @param bindHost          address to listen on, e.g. {@code 0.0.0.0}
+ * @param port              port to listen on (0 picks a free one)
+ * @param adminHost         the Host that reaches the admin API, e.g. {@code admin.localhost}
+ * @param maxHeaderSize     largest request head accepted ({@code --max-header-size}), else 431
+ * @param headerTimeout     time allowed for the request head ({@code --header-timeout}), else 408
+ * @param connectTimeout    time allowed to connect to a ready instance, else 502
+ * @param waterMark         per-channel outbound buffer bounds that drive the relay's backpressure
+ * @param retryAfterSeconds the {@code Retry-After} sent with a 503
+ * @param errorLinger       how long an error response waits for the client to close before closing itself
+ * @param backlog           the listen backlog
+ */
+public record ProxyConfig(
+        String bindHost,
+        int port,
+        String adminHost,
+        int maxHeaderSize,
+        Duration headerTimeout,
+        Duration connectTimeout,
+        WriteBufferWaterMark waterMark,
+        int retryAfterSeconds,
+        Duration errorLinger,
+        int backlog) {
+
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** A read is at most 64 KiB, so a few reads stay in flight before a side is unwritable. */
+    public static final WriteBufferWaterMark DEFAULT_WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    public ProxyConfig {
+        adminHost = adminHost.toLowerCase(Locale.ROOT);
+    }
+
+    /** The defaults of DESIGN for a listener on {@code bindHost:port} under {@code domain}. */
+    public static ProxyConfig defaults(String bindHost, int port, String domain) {
+        return new ProxyConfig(bindHost, port, "admin." + domain, RequestHeadParser.DEFAULT_MAX_HEAD_SIZE,
+                DEFAULT_HEADER_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_WATER_MARK, 5, Duration.ofSeconds(2), 1024);
+    }
+
+    public ProxyConfig withAdminHost(String host) {
+        return new ProxyConfig(bindHost, port, host, maxHeaderSize, headerTimeout, connectTimeout, waterMark,
+                retryAfterSeconds, errorLinger, backlog);
+    }
+
+    public ProxyConfig withMaxHeaderSize(int bytes) {
+        return new ProxyConfig(bindHost, port, adminHost, bytes, headerTimeout, connectTimeout, waterMark,
+                retryAfterSeconds, errorLinger, backlog);
+    }
+
+    public ProxyConfig withHeaderTimeout(Duration timeout) {
+        return new ProxyConfig(bindHost, port, adminHost, maxHeaderSize, timeout, connectTimeout, waterMark,
+                retryAfterSeconds, errorLinger, backlog);
+    }
+}

@@ -1,0 +1,80 @@
+package cloud.cless.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One side of a {@link RelaySession}: what this channel reads is written to its peer, flushed once per read
+ * loop, and the next read is asked for only while the peer can take more. When this channel drains below its
+ * low water mark, the peer (which writes into it) may read again.
+ *
+ * <p>One known limit: once a side has sent its FIN, the epoll transport drains what is left in that socket's
+ * receive buffer whether or not a read was asked for (auto-read is a hint there; netty/netty#13142). That is
+ * bounded by the kernel's receive buffer and happens once per direction; backpressure holds while both sides send.
+ */
+final class RelayHandler extends ChannelInboundHandlerAdapter {
+    private final RelaySession session;
+    private final Channel peer;
+    private boolean wrote;
+
+    RelayHandler(RelaySession session, Channel peer) {
+        this.session = session;
+        this.peer = peer;
+    }
+
+    /** The channel this side writes to. */
+    Channel peer() {
+        return peer;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (peer.isActive()) {
+            // Errors of this write surface as exceptionCaught on the peer, which closes the session.
+            peer.write(msg, peer.voidPromise());
+            wrote = true;
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (wrote) {
+            wrote = false;
+            peer.flush();
+            session.touch();
+        }
+        if (peer.isWritable() && !RelaySession.isInputShutdown(ctx.channel())) {
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && peer.isActive() && !RelaySession.isInputShutdown(peer)) {
+            peer.read();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            session.inputEnded(ctx.channel());
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        session.close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        session.failed(ctx.channel(), cause);
+    }
+}

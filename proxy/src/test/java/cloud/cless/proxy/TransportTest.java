@@ -1,0 +1,79 @@
+package cloud.cless.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import cloud.cless.core.service.DefinitionDefaults;
+import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.ServiceRegistry;
+import cloud.cless.core.service.ServiceValidator;
+import cloud.cless.core.store.MemoryServiceStore;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+@ExtendWith(LeakCheck.class)
+class TransportTest {
+
+    @Test
+    void autoPrefersEpoll() {
+        assertThat(Transport.select(IoMode.AUTO).mode()).isEqualTo(Epoll.isAvailable() ? IoMode.EPOLL : IoMode.NIO);
+    }
+
+    @Test
+    void parsesTheIoFlag() {
+        assertThat(IoMode.parse("io_uring")).isEqualTo(IoMode.IO_URING);
+        assertThat(IoMode.parse("io-uring")).isEqualTo(IoMode.IO_URING);
+        assertThat(IoMode.parse(" Epoll ")).isEqualTo(IoMode.EPOLL);
+        assertThatThrownBy(() -> IoMode.parse("kqueue")).hasMessageContaining("expected auto, epoll, io_uring or nio");
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoMode.class)
+    void relaysThroughEveryAvailableTransport(IoMode mode) throws Exception {
+        boolean available = switch (mode) {
+            case EPOLL -> Epoll.isAvailable();
+            case IO_URING -> IoUring.isAvailable();
+            default -> true;
+        };
+        if (!available) {
+            assertThatThrownBy(() -> Transport.select(mode)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is not available");
+            return;
+        }
+        Transport transport = Transport.select(mode);
+        EventLoopGroup group = transport.newEventLoopGroup(1);
+        FakeInstanceManager instances = new FakeInstanceManager();
+        ServiceRegistry registry = new ServiceRegistry(new MemoryServiceStore(), new ServiceValidator(),
+                new DefinitionDefaults("localhost", 300, 30), Runnable::run);
+        registry.create(ServiceDefinition.builder("hello").imageName("cless-test/hello").build()).join();
+        try (TestBackend backend = new TestBackend(socket -> {
+            TestBackend.readHead(socket.getInputStream());
+            TestBackend.write(socket, TestBackend.ok("via " + mode));
+        })) {
+            instances.leaseTo(backend.address());
+            ProxyServer proxy = new ProxyServer(ProxyConfig.defaults("127.0.0.1", 0, "localhost"), transport, group,
+                    registry, instances, channel -> { });
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.start().getPort())) {
+                client.setSoTimeout(10_000);
+                TestBackend.write(client, "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
+                InputStream in = new BufferedInputStream(client.getInputStream());
+                String head = TestBackend.readHead(in);
+                assertThat(TestBackend.readBody(in, TestBackend.contentLength(head))).isEqualTo("via " + mode);
+            } finally {
+                proxy.close();
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}
