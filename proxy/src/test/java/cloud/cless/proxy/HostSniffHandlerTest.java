@@ -10,9 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(LeakCheck.class)
 class HostSniffHandlerTest {
     private final ClientErrors errors = new ClientErrors(Duration.ofSeconds(2), 5);
     private EmbeddedChannel channel;
