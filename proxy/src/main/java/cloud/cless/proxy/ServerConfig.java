@@ -26,6 +26,9 @@ import java.util.Locale;
  * @param io                   transport choice
  * @param eventLoopThreads     event-loop threads, 0 for one per core
  * @param allowRemoteUpstreams accept non-loopback upstreams
+ * @param stopTimeout          time a container gets to stop before it is killed
+ * @param queueSize            connections that may wait for a service at {@code max_instances}
+ * @param queueTimeout         how long such a connection waits before it gets 503
  */
 public record ServerConfig(
         String bind,
@@ -43,9 +46,12 @@ public record ServerConfig(
         int maxHeaderSize,
         Duration headerTimeout,
         Duration drainTimeout,
-        String io,
+        IoMode io,
         int eventLoopThreads,
-        boolean allowRemoteUpstreams) {
+        boolean allowRemoteUpstreams,
+        Duration stopTimeout,
+        int queueSize,
+        Duration queueTimeout) {
 
     /** Where service definitions are kept. */
     public enum StoreKind { SQLITE, MEMORY }

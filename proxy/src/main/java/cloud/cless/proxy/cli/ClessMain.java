@@ -16,6 +16,7 @@ public final class ClessMain {
         CommandLine cli = new CommandLine(new ClessCommand());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.registerConverter(java.time.Duration.class, new DurationConverter());
+        cli.registerConverter(cloud.cless.proxy.IoMode.class, cloud.cless.proxy.IoMode::parse);
         return cli;
     }
 }

@@ -1,9 +1,16 @@
 package cloud.cless.proxy.cli;
 
+import ch.qos.logback.classic.LoggerContext;
+import cloud.cless.proxy.ClessServer;
+import cloud.cless.proxy.IoMode;
+import cloud.cless.proxy.ProxyBindException;
 import cloud.cless.proxy.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
@@ -17,6 +24,7 @@ import picocli.CommandLine.Option;
             "registered for that host, starting one when none runs. Every flag can also be set as an",
             "environment variable CLESS_<FLAG> (e.g. CLESS_PORT=8080)."})
 public final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
     @Option(names = "--port", defaultValue = "${env:CLESS_PORT:-80}",
             description = "Port for all HTTP traffic (services and the admin host).")
@@ -79,7 +87,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--io", defaultValue = "${env:CLESS_IO:-auto}",
             description = "I/O transport: ${COMPLETION-CANDIDATES} (auto: epoll when available, else nio).")
-    String io;
+    IoMode io;
 
     @Option(names = "--event-loop-threads", defaultValue = "${env:CLESS_EVENT_LOOP_THREADS:-0}",
             description = "Event-loop threads; 0 means one per core.")
@@ -89,8 +97,54 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Accept upstream addresses that are not loopback.")
     boolean allowRemoteUpstreams;
 
+    @Option(names = "--stop-timeout", defaultValue = "${env:CLESS_STOP_TIMEOUT:-10s}",
+            description = "Time a container gets to exit after SIGTERM before it is killed.")
+    Duration stopTimeout;
+
+    @Option(names = "--queue-size", defaultValue = "${env:CLESS_QUEUE_SIZE:-100}",
+            description = "Connections that may wait per service when it runs max_instances, all busy (503 above).")
+    int queueSize;
+
+    @Option(names = "--queue-timeout", defaultValue = "${env:CLESS_QUEUE_TIMEOUT:-30s}",
+            description = "How long such a connection waits for a free instance (503 after).")
+    Duration queueTimeout;
+
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        ServerConfig config = new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store,
+                dockerHost, portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
+                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout);
+        ClessServer server = new ClessServer(config);
+        try {
+            server.start();
+        } catch (ProxyBindException e) {
+            log.error("{}", bindFailureMessage(e));
+            return 1;
+        } catch (RuntimeException e) {
+            log.error("cless could not start: {}", e.getMessage(), e);
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM and SIGINT run shutdown hooks: drain, remove containers, then let main return.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("Shutting down");
+            server.close();
+            stopped.countDown();
+            if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+                context.stop(); // flush the async appender before the JVM exits
+            }
+        }, "cless-shutdown"));
+        stopped.await();
         return 0;
+    }
+
+    private String bindFailureMessage(ProxyBindException e) {
+        String address = e.address();
+        if (e.permissionDenied()) {
+            return "cannot listen on " + address + ": permission denied. Ports below 1024 need root or "
+                    + "CAP_NET_BIND_SERVICE; choose another port with --port (e.g. --port 8080)";
+        }
+        return "cannot listen on " + address + ": " + e.getMessage()
+                + "; choose another address or port with --bind / --port";
     }
 }

@@ -1,0 +1,234 @@
+package cloud.cless.proxy;
+
+import cloud.cless.admin.AdminPipeline;
+import cloud.cless.admin.AdminServer;
+import cloud.cless.admin.AdminToken;
+import cloud.cless.core.DataDirectory;
+import cloud.cless.core.instance.ContainerInstanceManager;
+import cloud.cless.core.instance.InstanceManagerConfig;
+import cloud.cless.core.instance.ReadinessProbe;
+import cloud.cless.core.port.PortAllocator;
+import cloud.cless.core.port.PortRange;
+import cloud.cless.core.runtime.DockerContainerRuntime;
+import cloud.cless.core.service.DefinitionDefaults;
+import cloud.cless.core.service.ServiceRegistry;
+import cloud.cless.core.service.ServiceValidator;
+import cloud.cless.core.store.MemoryServiceStore;
+import cloud.cless.core.store.ServiceStore;
+import cloud.cless.core.store.SqliteServiceStore;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running cless: wires the store, the registry, the Docker runtime, the instance manager, the admin API and
+ * the proxy listener on one event-loop group, and takes them down again in order.
+ */
+public final class ClessServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClessServer.class);
+    /** Docker and JDBC calls; small, since the engine serialises most work anyway. */
+    private static final int BLOCKING_THREADS = 8;
+    private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
+
+    private final ServerConfig config;
+    // What start() opened, closed in reverse order by close().
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private ProxyServer proxy;
+    private AdminServer adminServer;
+    private ContainerInstanceManager instances;
+    private ServiceRegistry registry;
+    private InetSocketAddress proxyAddress;
+    private InetSocketAddress adminAddress;
+    private boolean closed;
+
+    public ClessServer(ServerConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts everything and returns once the proxy accepts connections. Blocks; call from a thread that is not an
+     * event loop. On failure everything already started is closed again.
+     *
+     * @throws ProxyBindException when the proxy port cannot be bound
+     */
+    public synchronized ClessServer start() {
+        try {
+            doStart();
+            return this;
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void doStart() {
+        DataDirectory dataDir = new DataDirectory(config.dataDir()).create();
+        String installationId = dataDir.installationId();
+        log.info("Starting cless (data dir {}, installation {})", dataDir.root(), installationId);
+
+        Transport transport = Transport.select(config.io());
+        EventLoopGroup group = transport.newEventLoopGroup(config.eventLoopThreads());
+        opened.push(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+
+        ExecutorService blocking = Executors.newFixedThreadPool(BLOCKING_THREADS,
+                new DefaultThreadFactory("cless-blocking", true));
+        opened.push(() -> shutdownExecutor(blocking));
+
+        ServiceStore store = switch (config.store()) {
+            case SQLITE -> new SqliteServiceStore(dataDir.resolve("cless.db"));
+            case MEMORY -> new MemoryServiceStore();
+        };
+        opened.push(store);
+        registry = new ServiceRegistry(store,
+                new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost())),
+                new DefinitionDefaults(config.domain(), seconds(config.idleTimeout()),
+                        seconds(config.startupTimeout())),
+                blocking);
+        registry.load();
+
+        DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), blocking);
+        opened.push(runtime);
+        ChannelFactory<SocketChannel> probeChannels = new ReflectiveChannelFactory<>(transport.socketChannelClass());
+        instances = new ContainerInstanceManager(runtime, new PortAllocator(PortRange.parse(config.portRange())),
+                new ReadinessProbe(probeChannels), group, installationId, registry::list, Clock.systemUTC(),
+                new InstanceManagerConfig((int) config.stopTimeout().toSeconds(), config.queueSize(),
+                        config.queueTimeout(), Duration.ofSeconds(1)));
+        registry.addListener(instances);
+        awaitReconcile();
+
+        AdminToken token = AdminToken.resolve(config.adminToken(), dataDir);
+        AdminPipeline adminPipeline = new AdminPipeline(registry, instances, token);
+        if (config.adminPort() != 0) {
+            adminServer = new AdminServer(Math.max(config.adminPort(), 0), group, transport.serverChannelClass(),
+                    adminPipeline);
+            opened.push(adminServer);
+            adminAddress = join(adminServer.start());
+        }
+
+        ProxyConfig proxyConfig = ProxyConfig.defaults(config.bind(), config.port(), config.domain())
+                .withAdminHost(config.adminHost())
+                .withMaxHeaderSize(config.maxHeaderSize())
+                .withHeaderTimeout(config.headerTimeout());
+        proxy = new ProxyServer(proxyConfig, transport, group, registry, instances,
+                channel -> adminPipeline.install(channel.pipeline()));
+        opened.push(proxy);
+        proxyAddress = proxy.start();
+        log.info("cless is serving on {} (admin host {}{})", proxyAddress, config.adminHost(),
+                adminAddress == null ? "" : ", admin API also on " + adminAddress);
+    }
+
+    /** Adopts or removes containers of an earlier run before traffic arrives; a slow engine does not stop us. */
+    private void awaitReconcile() {
+        try {
+            instances.start().get(RECONCILE_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            log.warn("Reconciling containers takes longer than {} s; serving meanwhile", RECONCILE_WAIT.toSeconds());
+        } catch (ExecutionException e) {
+            log.warn("Could not reconcile containers at start-up: {}", e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reconciling containers", e);
+        }
+    }
+
+    public InetSocketAddress proxyAddress() {
+        return proxyAddress;
+    }
+
+    /** The admin API's own address on 127.0.0.1, or null when {@code --admin-port 0}. */
+    public InetSocketAddress adminAddress() {
+        return adminAddress;
+    }
+
+    public ServiceRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Graceful stop: no new connections, open ones get up to the drain timeout to finish, then the managed
+     * containers are stopped and removed and everything is closed. Idempotent; blocks.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Duration drain = config.drainTimeout();
+        if (proxy != null) {
+            proxy.stopAccepting();
+            log.info("Draining {} open connection(s) (up to {} s)", proxy.openConnections(), drain.toSeconds());
+            try {
+                if (!proxy.awaitConnectionsClosed(drain)) {
+                    log.warn("{} connection(s) still open after {} s; closing them",
+                            proxy.openConnections(), drain.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (adminServer != null) {
+            adminServer.close();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (instances != null) {
+            try {
+                // Connections are closed by now: nothing left to drain but containers to remove.
+                instances.shutdown(Duration.ZERO).get(2 * drain.toSeconds() + 60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("Could not remove every managed container on shutdown: {}", e.toString());
+            }
+        }
+        while (!opened.isEmpty()) {
+            AutoCloseable resource = opened.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                log.warn("Error while closing {}: {}", resource, e.toString());
+            }
+        }
+        log.info("cless stopped");
+    }
+
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+
+    private static void shutdownExecutor(ExecutorService executor) throws InterruptedException {
+        executor.shutdown();
+        if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+            executor.shutdownNow();
+        }
+    }
+
+    private static int seconds(Duration duration) {
+        return (int) Math.max(1, duration.toSeconds());
+    }
+}

@@ -1,0 +1,202 @@
+package cloud.cless.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cloud.cless.core.runtime.ContainerLabels;
+import cloud.cless.core.testing.DockerSupport;
+import cloud.cless.core.testing.TestImages;
+import cloud.cless.proxy.ClessServer;
+import cloud.cless.proxy.IoMode;
+import cloud.cless.proxy.ServerConfig;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole product against the real Docker engine: cless wired in-process exactly as {@code cless serve} does. */
+class EndToEndDockerTest {
+    private static final String TOKEN = "e2e-test-token";
+
+    @RegisterExtension
+    static final DockerSupport docker = new DockerSupport();
+
+    @TempDir
+    Path dataDir;
+
+    private ClessServer server;
+    private DockerClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        // The data dir carries this class's installation id, so DockerSupport cleans up whatever a test leaves.
+        Files.writeString(dataDir.resolve("installation.id"), docker.installationId() + "\n");
+        client = DockerSupport.newClient();
+        server = startServer();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+        client.close();
+    }
+
+    @Test
+    void walkThroughColdStartsOnceThenServesWarm() throws IOException {
+        RawHttp.Response created = register(
+                "{\"name\":\"hello\",\"image_name\":\"cless-test/hello\",\"image_tag\":\"latest\",\"port\":8080}");
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.header("Location")).isEqualTo("/serviceDefinitions/hello");
+        assertThat(created.body()).contains("\"host\":\"hello.localhost\"");
+
+        RawHttp.Response cold = RawHttp.get(proxy(), "hello.localhost", "/");
+        assertThat(cold.status()).isEqualTo(200);
+        assertThat(cold.body()).contains(TestImages.HELLO_BODY);
+        List<Container> afterCold = containersOf("hello");
+        assertThat(afterCold).hasSize(1);
+
+        RawHttp.Response warm = RawHttp.get(proxy(), "hello.localhost", "/");
+        assertThat(warm.status()).isEqualTo(200);
+        assertThat(warm.body()).contains(TestImages.HELLO_BODY);
+        assertThat(containersOf("hello")).extracting(Container::getId)
+                .containsExactly(afterCold.get(0).getId());
+
+        Container container = afterCold.get(0);
+        assertThat(container.getNames()[0]).startsWith("/cless-hello-");
+        assertThat(container.getLabels()).containsEntry(ContainerLabels.MANAGED, "true")
+                .containsEntry(ContainerLabels.SERVICE, "hello")
+                .containsKey(ContainerLabels.INSTANCE)
+                .containsKey(ContainerLabels.HOST_PORT);
+        assertThat(container.getPorts()).allSatisfy(p -> assertThat(p.getIp()).isEqualTo("127.0.0.1"));
+
+        RawHttp.Response env = RawHttp.get(proxy(), "hello.localhost", "/cgi-bin/env");
+        assertThat(env.body()).contains("PORT=8080");
+
+        RawHttp.Response instances = RawHttp.request(adminAddress(), "GET", "127.0.0.1",
+                "/serviceDefinitions/hello/instances", TOKEN, null);
+        assertThat(instances.status()).isEqualTo(200);
+        assertThat(instances.body()).contains(container.getId());
+    }
+
+    @Test
+    void fiftyConcurrentFirstRequestsShareOneColdStart() throws Exception {
+        assertThat(register("{\"name\":\"herd\",\"image_name\":\"cless-test/hello\",\"port\":8080}").status())
+                .isEqualTo(201);
+        ExecutorService clients = Executors.newFixedThreadPool(50);
+        try {
+            List<Future<RawHttp.Response>> answers = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                answers.add(clients.submit(() -> RawHttp.get(proxy(), "herd.localhost", "/")));
+            }
+            for (Future<RawHttp.Response> answer : answers) {
+                RawHttp.Response response = answer.get();
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body()).contains(TestImages.HELLO_BODY);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(containersOf("herd")).hasSize(1);
+    }
+
+    @Test
+    void definitionsSurviveARestart() throws IOException {
+        assertThat(register("{\"name\":\"keep\",\"image_name\":\"cless-test/hello\",\"env\":{\"GREETING\":\"hi\"}}")
+                .status()).isEqualTo(201);
+        server.close();
+        server = startServer();
+
+        RawHttp.Response stored = RawHttp.request(proxy(), "GET", "admin.localhost", "/serviceDefinitions/keep",
+                TOKEN, null);
+        assertThat(stored.status()).isEqualTo(200);
+        assertThat(stored.body()).contains("\"GREETING\":\"hi\"");
+        RawHttp.Response env = RawHttp.get(proxy(), "keep.localhost", "/cgi-bin/env");
+        assertThat(env.status()).isEqualTo(200);
+        assertThat(env.body()).contains("GREETING=hi");
+    }
+
+    @Test
+    void shutdownLeavesNoManagedContainer() throws IOException {
+        assertThat(register("{\"name\":\"gone\",\"image_name\":\"cless-test/hello\"}").status()).isEqualTo(201);
+        assertThat(RawHttp.get(proxy(), "gone.localhost", "/").status()).isEqualTo(200);
+        assertThat(managedContainers()).hasSize(1);
+
+        server.close();
+        server = null;
+        assertThat(managedContainers()).isEmpty();
+    }
+
+    @Test
+    void missingImageIs502NamingTheImageAndOthersKeepWorking() throws IOException {
+        assertThat(register("{\"name\":\"ghost\",\"image_name\":\"cless-test/no-such-image\",\"image_tag\":\"v9\"}")
+                .status()).isEqualTo(201);
+        assertThat(register("{\"name\":\"alive\",\"image_name\":\"cless-test/hello\"}").status()).isEqualTo(201);
+
+        RawHttp.Response missing = RawHttp.get(proxy(), "ghost.localhost", "/");
+        assertThat(missing.status()).isEqualTo(502);
+        assertThat(missing.header("Connection")).isEqualToIgnoringCase("close");
+        assertThat(missing.body()).contains("cless-test/no-such-image:v9");
+
+        RawHttp.Response alive = RawHttp.get(proxy(), "alive.localhost", "/");
+        assertThat(alive.status()).isEqualTo(200);
+        assertThat(alive.body()).contains(TestImages.HELLO_BODY);
+        assertThat(RawHttp.get(proxy(), "ghost.localhost", "/").status()).isEqualTo(502);
+    }
+
+    @Test
+    void unknownHostIs404() throws IOException {
+        RawHttp.Response response = RawHttp.get(proxy(), "nobody.localhost", "/");
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.body()).contains("nobody.localhost");
+    }
+
+    private RawHttp.Response register(String json) throws IOException {
+        return RawHttp.request(proxy(), "POST", "admin.localhost", "/serviceDefinitions", TOKEN, json);
+    }
+
+    private ClessServer startServer() {
+        int first = 30000 + ThreadLocalRandom.current().nextInt(0, 9000);
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
+                ServerConfig.StoreKind.SQLITE, DockerSupport.dockerHost(), first + "-" + (first + 199),
+                Duration.ofMinutes(5), Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10),
+                Duration.ofSeconds(5), IoMode.AUTO, 2, false, Duration.ofSeconds(1), 100, Duration.ofSeconds(30));
+        return new ClessServer(config).start();
+    }
+
+    private InetSocketAddress proxy() {
+        return new InetSocketAddress("127.0.0.1", server.proxyAddress().getPort());
+    }
+
+    private InetSocketAddress adminAddress() {
+        return new InetSocketAddress("127.0.0.1", server.adminAddress().getPort());
+    }
+
+    private List<Container> managedContainers() {
+        return client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(ContainerLabels.MANAGED, "true",
+                        ContainerLabels.INSTALLATION, docker.installationId()))
+                .exec();
+    }
+
+    private List<Container> containersOf(String service) {
+        return managedContainers().stream()
+                .filter(c -> service.equals(c.getLabels().get(ContainerLabels.SERVICE)))
+                .toList();
+    }
+}

@@ -1,0 +1,76 @@
+package cloud.cless.proxy.e2e;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/** A minimal HTTP/1.1 client over a raw socket, so tests can send any Host header to the proxy port. */
+final class RawHttp {
+
+    /** A parsed response: status code, the head as text, the body as text. */
+    record Response(int status, String head, String body) {
+        String header(String name) {
+            for (String line : head.split("\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            return null;
+        }
+    }
+
+    private RawHttp() {
+    }
+
+    static Response get(InetSocketAddress proxy, String host, String path) throws IOException {
+        return send(proxy, "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+    }
+
+    static Response request(InetSocketAddress proxy, String method, String host, String path, String token,
+                            String body) throws IOException {
+        byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder req = new StringBuilder()
+                .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(host).append("\r\n")
+                .append("Connection: close\r\n");
+        if (token != null) {
+            req.append("Authorization: Bearer ").append(token).append("\r\n");
+        }
+        if (body != null) {
+            req.append("Content-Type: application/json\r\nContent-Length: ").append(bytes.length).append("\r\n");
+        }
+        req.append("\r\n");
+        return send(proxy, req + (body == null ? "" : body));
+    }
+
+    /** Sends {@code raw} and reads until the server closes; the proxy and the test apps close after answering. */
+    static Response send(InetSocketAddress proxy, String raw) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy, 5_000);
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(raw.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            in.transferTo(all);
+            String text = all.toString(StandardCharsets.UTF_8);
+            // CGI apps may end their header lines with a bare LF, as many clients tolerate.
+            int crlf = text.indexOf("\r\n\r\n");
+            int lf = text.indexOf("\n\n");
+            int end = crlf >= 0 && (lf < 0 || crlf < lf) ? crlf : lf;
+            int separator = end == crlf ? 4 : 2;
+            if (!text.startsWith("HTTP/1.") || end < 0) {
+                throw new IOException("not an HTTP response: '" + text + "'");
+            }
+            int status = Integer.parseInt(text.substring(9, 12));
+            return new Response(status, text.substring(0, end).replace("\r\n", "\n"),
+                    text.substring(end + separator));
+        }
+    }
+}
