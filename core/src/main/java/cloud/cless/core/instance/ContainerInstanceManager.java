@@ -234,11 +234,12 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private CompletableFuture<Void> checkEngine() {
         long listedAt = clock.millis();
         return runtime.listManaged(installationId)
-                .thenCompose(found -> reconciled ? dropVanished(found, listedAt) : reconcile(found)
-                        .thenRun(this::reconciled))
+                .thenCompose(found -> {
+                    engineUp();
+                    return reconciled ? dropVanished(found, listedAt) : reconcile(found).thenRun(this::reconciled);
+                })
                 .handle((v, err) -> {
                     if (err == null) {
-                        engineUp();
                         watchEvents();
                     } else {
                         engineFailed(unwrap(err));

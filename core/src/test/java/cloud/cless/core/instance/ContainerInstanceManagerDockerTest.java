@@ -16,6 +16,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -324,5 +327,30 @@ class ContainerInstanceManagerDockerTest {
                 down.shutdown(Duration.ZERO).get(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    @Test
+    void containerThatExitsWhileStartingFailsAtOnceNotAtTheStartupTimeout() throws Exception {
+        String image = "cless-test/exits:latest";
+        Path context = Files.createTempDirectory("cless-exits-");
+        try {
+            Path busybox = Files.copy(Path.of("/bin/busybox"), context.resolve("busybox"));
+            Files.setPosixFilePermissions(busybox, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path dockerfile = Files.writeString(context.resolve("Dockerfile"), "FROM scratch\n"
+                    + "COPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\", \"exit 3\"]\n");
+            TestImages.buildImage(image, context);
+            Files.delete(dockerfile);
+            Files.delete(busybox);
+        } finally {
+            Files.deleteIfExists(context);
+        }
+        manager.start().get(60, TimeUnit.SECONDS);
+        ServiceDefinition exits = service(unique("exits"), image).startupTimeoutSeconds(60).build();
+
+        AcquireFailure failure = failureOf(manager.acquire(exits, group.next()));
+
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
+        assertThat(failure.getMessage()).contains(exits.name(), image, "exited while starting");
+        waitUntil(() -> containers().isEmpty() && ports.held.isEmpty());
     }
 }
