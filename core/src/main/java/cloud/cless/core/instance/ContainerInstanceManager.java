@@ -334,14 +334,18 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             if (instance == null) {
                 continue;
             }
-            log.warn("Container {} of instance {} of service {} {} while cless runs; removing it",
-                    shortId(event.containerId()), instance.id, pool.name(),
-                    event.kind() == ContainerEvent.Kind.DESTROYED ? "was removed" : "exited");
-            apply(pool, fx);
-            Future<Void> probing = instance.probe;
-            if (instance.exited && probing != null) {
-                probing.cancel(false);
+            if (instance.exited) {
+                // Its start fails now, and that failure is logged with the image.
+                Future<Void> probing = instance.probe;
+                if (probing != null) {
+                    probing.cancel(false);
+                }
+            } else {
+                log.warn("Container {} of instance {} of service {} {} while cless runs; removing it",
+                        shortId(event.containerId()), instance.id, pool.name(),
+                        event.kind() == ContainerEvent.Kind.DESTROYED ? "was removed" : "exited");
             }
+            apply(pool, fx);
             return;
         }
     }

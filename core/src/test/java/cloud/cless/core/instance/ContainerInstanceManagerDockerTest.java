@@ -353,4 +353,41 @@ class ContainerInstanceManagerDockerTest {
         assertThat(failure.getMessage()).contains(exits.name(), image, "exited while starting");
         waitUntil(() -> containers().isEmpty() && ports.held.isEmpty());
     }
+
+    @Test
+    void scalesOutToOneContainerPerConnectionUpToMaxInstances() throws Exception {
+        ServiceDefinition busy = service(unique("busy"), TestImages.HELLO).concurrency(1).maxInstances(3).build();
+
+        List<Future<InstanceLease>> acquired = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            acquired.add(manager.acquire(busy, group.next()));
+        }
+        for (Future<InstanceLease> future : acquired) {
+            assertThat(future.await(90, TimeUnit.SECONDS)).isTrue();
+            assertThat(future.cause()).isNull();
+            leases.add(future.getNow());
+        }
+
+        assertThat(leases).extracting(InstanceLease::instanceId).doesNotHaveDuplicates();
+        assertThat(containers()).hasSize(3);
+        for (InstanceLease lease : leases) {
+            assertThat(get(lease, "/")).contains(TestImages.HELLO_BODY);
+        }
+    }
+
+    @Test
+    void idleContainerIsStoppedAndRemovedAndTheNextAcquireStartsAnother() throws Exception {
+        ServiceDefinition idle = service(unique("idle"), TestImages.HELLO).idleTimeoutSeconds(1).build();
+        registered.add(idle);
+        manager.start().get(60, TimeUnit.SECONDS);
+        InstanceLease first = lease(manager, idle);
+        first.release();
+
+        waitUntil(() -> manager.instances(idle.name()).isEmpty());
+        waitUntil(() -> containers().isEmpty() && ports.held.isEmpty());
+
+        InstanceLease next = lease(manager, idle);
+        assertThat(next.instanceId()).isNotEqualTo(first.instanceId());
+        assertThat(get(next, "/")).contains(TestImages.HELLO_BODY);
+    }
 }
