@@ -73,7 +73,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private volatile long engineRetryMillis = ENGINE_RETRY_FIRST_MILLIS;
     private volatile ScheduledFuture<?> engineCheck;
     /** The engine's event stream for this installation, while it is open. */
-    private CompletableFuture<Void> watching; // guarded by this
+    private CompletableFuture<Void> watching; // guarded by this, as are changes of engineDown
 
     /**
      * @param runtime        the container engine
@@ -259,8 +259,12 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
 
     private void engineUp() {
         engineRetryMillis = ENGINE_RETRY_FIRST_MILLIS;
-        if (engineDown != null) {
+        boolean wasDown;
+        synchronized (this) {
+            wasDown = engineDown != null;
             engineDown = null;
+        }
+        if (wasDown) {
             log.info("Docker engine reachable again");
         }
     }
@@ -271,11 +275,15 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             return;
         }
         if (cause instanceof RuntimeFailure failure && failure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
-            if (engineDown == null) {
+            boolean newOutage;
+            synchronized (this) {
+                newOutage = engineDown == null;
+                engineDown = failure;
+            }
+            if (newOutage) {
                 log.warn("{}; cold starts fail with 503 until it is back, checking again in the background",
                         failure.getMessage());
             }
-            engineDown = failure;
         } else {
             log.warn("Listing the managed containers failed, trying again: {}", cause.getMessage());
         }
