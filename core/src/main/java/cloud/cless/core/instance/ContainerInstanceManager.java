@@ -73,7 +73,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private volatile long engineRetryMillis = ENGINE_RETRY_FIRST_MILLIS;
     private volatile ScheduledFuture<?> engineCheck;
     /** The engine's event stream for this installation, while it is open. */
-    private CompletableFuture<Void> watching; // guarded by this
+    private CompletableFuture<Void> watching; // guarded by this, as are changes of engineDown
 
     /**
      * @param runtime        the container engine
@@ -234,11 +234,12 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private CompletableFuture<Void> checkEngine() {
         long listedAt = clock.millis();
         return runtime.listManaged(installationId)
-                .thenCompose(found -> reconciled ? dropVanished(found, listedAt) : reconcile(found)
-                        .thenRun(this::reconciled))
+                .thenCompose(found -> {
+                    engineUp();
+                    return reconciled ? dropVanished(found, listedAt) : reconcile(found).thenRun(this::reconciled);
+                })
                 .handle((v, err) -> {
                     if (err == null) {
-                        engineUp();
                         watchEvents();
                     } else {
                         engineFailed(unwrap(err));
@@ -258,8 +259,12 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
 
     private void engineUp() {
         engineRetryMillis = ENGINE_RETRY_FIRST_MILLIS;
-        if (engineDown != null) {
+        boolean wasDown;
+        synchronized (this) {
+            wasDown = engineDown != null;
             engineDown = null;
+        }
+        if (wasDown) {
             log.info("Docker engine reachable again");
         }
     }
@@ -270,11 +275,15 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             return;
         }
         if (cause instanceof RuntimeFailure failure && failure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
-            if (engineDown == null) {
+            boolean newOutage;
+            synchronized (this) {
+                newOutage = engineDown == null;
+                engineDown = failure;
+            }
+            if (newOutage) {
                 log.warn("{}; cold starts fail with 503 until it is back, checking again in the background",
                         failure.getMessage());
             }
-            engineDown = failure;
         } else {
             log.warn("Listing the managed containers failed, trying again: {}", cause.getMessage());
         }
@@ -333,14 +342,18 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             if (instance == null) {
                 continue;
             }
-            log.warn("Container {} of instance {} of service {} {} while cless runs; removing it",
-                    shortId(event.containerId()), instance.id, pool.name(),
-                    event.kind() == ContainerEvent.Kind.DESTROYED ? "was removed" : "exited");
-            apply(pool, fx);
-            Future<Void> probing = instance.probe;
-            if (instance.exited && probing != null) {
-                probing.cancel(false);
+            if (instance.exited) {
+                // Its start fails now, and that failure is logged with the image.
+                Future<Void> probing = instance.probe;
+                if (probing != null) {
+                    probing.cancel(false);
+                }
+            } else {
+                log.warn("Container {} of instance {} of service {} {} while cless runs; removing it",
+                        shortId(event.containerId()), instance.id, pool.name(),
+                        event.kind() == ContainerEvent.Kind.DESTROYED ? "was removed" : "exited");
             }
+            apply(pool, fx);
             return;
         }
     }

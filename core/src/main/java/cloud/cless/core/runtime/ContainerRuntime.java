@@ -35,8 +35,11 @@ public interface ContainerRuntime extends AutoCloseable {
      * Watches the managed containers of this installation: each one that dies, is OOM-killed or is removed is
      * handed to {@code listener}, on the runtime's own stream thread. The future completes when the stream ends
      * (exceptionally with a {@link RuntimeFailure} when the engine went away); cancelling it stops watching.
+     * The default reports nothing and never ends, for runtimes without events (test doubles).
      */
-    CompletableFuture<Void> watch(String installationId, Consumer<ContainerEvent> listener);
+    default CompletableFuture<Void> watch(String installationId, Consumer<ContainerEvent> listener) {
+        return new CompletableFuture<>();
+    }
 
     /** Cheap liveness check of the engine itself. */
     CompletableFuture<Void> ping();

@@ -16,6 +16,9 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -324,5 +327,67 @@ class ContainerInstanceManagerDockerTest {
                 down.shutdown(Duration.ZERO).get(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    @Test
+    void containerThatExitsWhileStartingFailsAtOnceNotAtTheStartupTimeout() throws Exception {
+        String image = "cless-test/exits:latest";
+        Path context = Files.createTempDirectory("cless-exits-");
+        try {
+            Path busybox = Files.copy(Path.of("/bin/busybox"), context.resolve("busybox"));
+            Files.setPosixFilePermissions(busybox, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path dockerfile = Files.writeString(context.resolve("Dockerfile"), "FROM scratch\n"
+                    + "COPY busybox /bin/busybox\nENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\", \"exit 3\"]\n");
+            TestImages.buildImage(image, context);
+            Files.delete(dockerfile);
+            Files.delete(busybox);
+        } finally {
+            Files.deleteIfExists(context);
+        }
+        manager.start().get(60, TimeUnit.SECONDS);
+        ServiceDefinition exits = service(unique("exits"), image).startupTimeoutSeconds(60).build();
+
+        AcquireFailure failure = failureOf(manager.acquire(exits, group.next()));
+
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
+        assertThat(failure.getMessage()).contains(exits.name(), image, "exited while starting");
+        waitUntil(() -> containers().isEmpty() && ports.held.isEmpty());
+    }
+
+    @Test
+    void scalesOutToOneContainerPerConnectionUpToMaxInstances() throws Exception {
+        ServiceDefinition busy = service(unique("busy"), TestImages.HELLO).concurrency(1).maxInstances(3).build();
+
+        List<Future<InstanceLease>> acquired = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            acquired.add(manager.acquire(busy, group.next()));
+        }
+        for (Future<InstanceLease> future : acquired) {
+            assertThat(future.await(90, TimeUnit.SECONDS)).isTrue();
+            assertThat(future.cause()).isNull();
+            leases.add(future.getNow());
+        }
+
+        assertThat(leases).extracting(InstanceLease::instanceId).doesNotHaveDuplicates();
+        assertThat(containers()).hasSize(3);
+        for (InstanceLease lease : leases) {
+            assertThat(get(lease, "/")).contains(TestImages.HELLO_BODY);
+        }
+    }
+
+    @Test
+    void idleContainerIsStoppedAndRemovedAndTheNextAcquireStartsAnother() throws Exception {
+        ServiceDefinition idle = service(unique("idle"), TestImages.HELLO).idleTimeoutSeconds(1).build();
+        registered.add(idle);
+        manager.start().get(60, TimeUnit.SECONDS);
+        InstanceLease first = lease(manager, idle);
+        first.release();
+
+        waitUntil(() -> manager.instances(idle.name()).isEmpty());
+        waitUntil(() -> containers().isEmpty() && ports.held.isEmpty());
+
+        InstanceLease next = lease(manager, idle);
+        assertThat(next.instanceId()).isNotEqualTo(first.instanceId());
+        assertThat(get(next, "/")).contains(TestImages.HELLO_BODY);
     }
 }
