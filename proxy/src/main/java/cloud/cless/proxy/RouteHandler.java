@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,8 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
         Channel channel = ctx.channel();
         ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(this);
+        // Half-closure is for the relay; the admin HTTP server is done with a connection once the client is.
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         try {
             path.adminRoute().install(channel);
         } catch (RuntimeException e) {

@@ -477,6 +477,23 @@ class ProxyServerTest {
         assertThat(instances.leases).isEmpty();
     }
 
+    @Test
+    void anAdminConnectionEndsWhenTheClientCloses() throws Exception {
+        try (Socket client = client()) {
+            InputStream in = new BufferedInputStream(client.getInputStream());
+            write(client, "GET /healthz HTTP/1.1\r\nHost: admin.localhost\r\n\r\n");
+            String head = readHead(in);
+            readBody(in, contentLength(head));
+            assertThat(proxy.openConnections()).isEqualTo(1);
+        }
+        // Keep-alive admin connections must not linger half-closed: draining on shutdown waits for them.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (proxy.openConnections() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(proxy.openConnections()).isZero();
+    }
+
     // --- server --------------------------------------------------------------------------------------------
 
     @Test
