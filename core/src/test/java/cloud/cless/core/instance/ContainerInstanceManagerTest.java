@@ -398,7 +398,9 @@ class ContainerInstanceManagerTest {
         assertThat(manager.instances("hello")).extracting(InstanceInfo::state).containsExactly(InstanceState.DRAINING);
 
         lease.release();
-        waitUntil(() -> manager.instances("hello").isEmpty() && runtime.containers.isEmpty());
+        // Gone means the port is back too: it is released after the container's removal completes.
+        waitUntil(() -> manager.instances("hello").isEmpty() && runtime.containers.isEmpty()
+                && ports.held.isEmpty());
     }
 
     @Test
