@@ -104,7 +104,7 @@ public final class ClessServer implements AutoCloseable {
         DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), blocking);
         opened.push(runtime);
         ChannelFactory<SocketChannel> probeChannels = new ReflectiveChannelFactory<>(transport.socketChannelClass());
-        instances = new ContainerInstanceManager(runtime, new PortAllocator(PortRange.parse(config.portRange())),
+        instances = new ContainerInstanceManager(runtime, new PortAllocator(PortRange.parse(config.portRange())), blocking,
                 new ReadinessProbe(probeChannels), group, installationId, registry::list, Clock.systemUTC(),
                 new InstanceManagerConfig((int) config.stopTimeout().toSeconds(), config.queueSize(),
                         config.queueTimeout(), Duration.ofSeconds(1)));

@@ -1,6 +1,5 @@
 package cloud.cless.proxy;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -60,9 +59,5 @@ public record ServerConfig(
         domain = domain.toLowerCase(Locale.ROOT);
         adminHost = adminHost == null || adminHost.isBlank()
                 ? "admin." + domain : adminHost.toLowerCase(Locale.ROOT);
-    }
-
-    public InetSocketAddress proxyAddress() {
-        return new InetSocketAddress(bind, port);
     }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private final HostPorts ports;
     private final ReadinessProbe probe;
     private final EventLoopGroup group;
+    private final Executor blocking;
     private final String installationId;
     private final Supplier<List<ServiceDefinition>> services;
     private final Clock clock;
@@ -78,6 +80,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     /**
      * @param runtime        the container engine
      * @param ports          host ports for published containers
+     * @param blocking       runs port allocation, whose free-port checks are syscalls kept off the event loops
      * @param probe          readiness probe, made for the channel type of {@code group}
      * @param group          event loops the probes and periodic maintenance run on
      * @param installationId this installation's id, put on and looked for in container labels
@@ -85,12 +88,13 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
      * @param clock          time for activity and idle accounting
      * @param config         settings that are not per service
      */
-    public ContainerInstanceManager(ContainerRuntime runtime, HostPorts ports, ReadinessProbe probe,
-                                    EventLoopGroup group, String installationId,
+    public ContainerInstanceManager(ContainerRuntime runtime, HostPorts ports, Executor blocking,
+                                    ReadinessProbe probe, EventLoopGroup group, String installationId,
                                     Supplier<List<ServiceDefinition>> services, Clock clock,
                                     InstanceManagerConfig config) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.ports = Objects.requireNonNull(ports, "ports");
+        this.blocking = Objects.requireNonNull(blocking, "blocking");
         this.probe = Objects.requireNonNull(probe, "probe");
         this.group = Objects.requireNonNull(group, "group");
         this.installationId = Objects.requireNonNull(installationId, "installationId");
@@ -449,18 +453,14 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             fail(pool, instance, failure(instance, down));
             return;
         }
-        try {
-            instance.hostPort = ports.allocate();
-            ContainerSpec spec = spec(instance);
-            started = runtime.create(spec)
-                    .thenCompose(containerId -> {
-                        instance.containerId = containerId;
-                        return runtime.start(containerId);
-                    })
-                    .thenCompose(v -> awaitReady(instance));
-        } catch (RuntimeException e) {
-            started = CompletableFuture.failedFuture(e);
-        }
+        // acquire() runs on an event loop: the port search (bind checks) goes to the blocking executor.
+        started = CompletableFuture.runAsync(() -> instance.hostPort = ports.allocate(), blocking)
+                .thenCompose(v -> runtime.create(spec(instance)))
+                .thenCompose(containerId -> {
+                    instance.containerId = containerId;
+                    return runtime.start(containerId);
+                })
+                .thenCompose(v -> awaitReady(instance));
         started.whenComplete((v, err) -> {
             if (err == null) {
                 ready(pool, instance, began, true);

@@ -91,7 +91,7 @@ class ContainerInstanceManagerDockerTest {
     }
 
     private ContainerInstanceManager newManager(DockerContainerRuntime on, HostPorts hostPorts) {
-        ContainerInstanceManager created = new ContainerInstanceManager(on, hostPorts,
+        ContainerInstanceManager created = new ContainerInstanceManager(on, hostPorts, dockerExecutor,
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId,
                 () -> List.copyOf(registered), Clock.systemUTC(),
                 new InstanceManagerConfig(1, 100, Duration.ofSeconds(10), Duration.ofMillis(200)));

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -51,7 +52,7 @@ class ContainerInstanceManagerTest {
 
     @BeforeEach
     void createManager() {
-        manager = new ContainerInstanceManager(runtime, ports,
+        manager = new ContainerInstanceManager(runtime, ports, ForkJoinPool.commonPool(),
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofMillis(500)), group, INSTALLATION,
                 () -> List.copyOf(registered), clock,
                 new InstanceManagerConfig(0, 2, Duration.ofMillis(300), Duration.ofMillis(50)));
