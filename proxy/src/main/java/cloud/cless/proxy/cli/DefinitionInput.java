@@ -98,7 +98,7 @@ public final class DefinitionInput {
 
     /**
      * Sets the given flags on {@code definition}. Naming an image drops an upstream the definition had, and naming
-     * an upstream drops its image, since a service has one or the other.
+     * an upstream drops its image and container port, since a service has one or the other.
      */
     ObjectNode overlay(ObjectNode definition) {
         if (image != null) {
@@ -109,6 +109,7 @@ public final class DefinitionInput {
             definition.put("upstream", upstream);
             clear(definition, "image_name");
             clear(definition, "image_tag");
+            clear(definition, "port");
         }
         if (tag != null) {
             definition.put("image_tag", tag);
