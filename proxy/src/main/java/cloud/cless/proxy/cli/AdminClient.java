@@ -74,7 +74,7 @@ final class AdminClient {
         }
     }
 
-    /** Sends one request; the parsed body of a 2xx answer (null when it has none), else an {@link AdminApiException}. */
+    /** Sends one request: the parsed body of a 2xx answer (null when empty), else an {@link AdminApiException}. */
     private JsonNode send(String method, String path, byte[] body) {
         URI uri = URI.create(base + path);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri)

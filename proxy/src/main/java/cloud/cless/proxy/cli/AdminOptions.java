@@ -25,15 +25,16 @@ public final class AdminOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    @Option(names = "--admin-url", defaultValue = "${env:CLESS_ADMIN_URL:-http://127.0.0.1:1323}",
+    @Option(names = "--admin-url", paramLabel = "URL", defaultValue = "${env:CLESS_ADMIN_URL:-http://127.0.0.1:1323}",
             description = "Address of the admin API (env CLESS_ADMIN_URL; default: ${DEFAULT-VALUE}).")
     String adminUrl;
 
-    @Option(names = "--token", defaultValue = "${env:CLESS_ADMIN_TOKEN}", showDefaultValue = Visibility.NEVER,
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:CLESS_ADMIN_TOKEN}",
+            showDefaultValue = Visibility.NEVER,
             description = "Bearer token of the admin API (env CLESS_ADMIN_TOKEN; default: <data-dir>/admin.token).")
     String token;
 
-    @Option(names = "--data-dir", defaultValue = "${env:CLESS_DATA_DIR:-./cless-data}",
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:CLESS_DATA_DIR:-./cless-data}",
             description = "Data directory of cless serve, read for admin.token (env CLESS_DATA_DIR; "
                     + "default: ${DEFAULT-VALUE}).")
     Path dataDir;

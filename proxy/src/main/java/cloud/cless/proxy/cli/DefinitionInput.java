@@ -25,33 +25,35 @@ public final class DefinitionInput {
             description = "The definition as JSON (the admin API's format); - reads it from stdin.")
     String file;
 
-    @Option(names = "--image", description = "Docker image name (image_name).")
+    @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image name (image_name).")
     String image;
 
-    @Option(names = "--tag", description = "Image tag (image_tag; default latest).")
+    @Option(names = "--tag", paramLabel = "TAG", description = "Image tag (image_tag; default latest).")
     String tag;
 
     @Option(names = "--upstream", paramLabel = "HOST:PORT",
             description = "A fixed address to route to instead of containers (upstream).")
     String upstream;
 
-    @Option(names = "--port", description = "Port the container listens on (default 8080).")
+    @Option(names = "--port", paramLabel = "PORT", description = "Port the container listens on (default 8080).")
     Integer port;
 
-    @Option(names = "--host", description = "Host name routed to the service (default <name>.<domain>).")
+    @Option(names = "--host", paramLabel = "HOST",
+            description = "Host name routed to the service (default <name>.<domain>).")
     String host;
 
     @Option(names = "--env", paramLabel = "KEY=VALUE",
             description = "Environment variable of the container; repeatable. On update, merged into the current env.")
     Map<String, String> env = new LinkedHashMap<>();
 
-    @Option(names = "--min-instances", description = "Instances kept running.")
+    @Option(names = "--min-instances", paramLabel = "N", description = "Instances kept running.")
     Integer minInstances;
 
-    @Option(names = "--max-instances", description = "Most instances run at once.")
+    @Option(names = "--max-instances", paramLabel = "N", description = "Most instances run at once.")
     Integer maxInstances;
 
-    @Option(names = "--concurrency", description = "Target open connections per instance; 0 for no target.")
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "Target open connections per instance; 0 for no target.")
     Integer concurrency;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION",
@@ -68,10 +70,10 @@ public final class DefinitionInput {
     @Option(names = "--readiness-path", paramLabel = "PATH", description = "Path probed for readiness (2xx/3xx).")
     String readinessPath;
 
-    @Option(names = "--memory-mb", description = "Memory limit of a container in MiB.")
+    @Option(names = "--memory-mb", paramLabel = "MIB", description = "Memory limit of a container in MiB.")
     Integer memoryMb;
 
-    @Option(names = "--cpus", description = "CPU limit of a container (e.g. 0.5).")
+    @Option(names = "--cpus", paramLabel = "CPUS", description = "CPU limit of a container (e.g. 0.5).")
     Double cpus;
 
     boolean hasFile() {

@@ -14,7 +14,8 @@ public final class ServicesCreateCommand implements Callable<Integer> {
     @Mixin
     AdminOptions admin;
 
-    @Option(names = "--name", description = "Service name (a DNS label); the default host is <name>.<domain>.")
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Service name (a DNS label); the default host is <name>.<domain>.")
     String name;
 
     @Mixin

@@ -75,7 +75,8 @@ class ClientCommandsTest {
     @Test
     void createFromAFileWithJsonOutput() throws IOException {
         Path file = dir.resolve("def.json");
-        Files.writeString(file, "{\"name\":\"rust\",\"image_name\":\"rust-docker\",\"image_tag\":\"latest\",\"port\":8080}");
+        Files.writeString(file,
+                "{\"name\":\"rust\",\"image_name\":\"rust-docker\",\"image_tag\":\"latest\",\"port\":8080}");
 
         Result created = cless("services", "create", "--file", file.toString(), "--json");
 
