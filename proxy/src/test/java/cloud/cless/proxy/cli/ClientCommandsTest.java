@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -85,6 +86,20 @@ class ClientCommandsTest {
         assertThat(answer.get("name").asText()).isEqualTo("rust");
         assertThat(answer.get("host").asText()).isEqualTo("rust.localhost");
         assertThat(stored("rust").imageName()).isEqualTo("rust-docker");
+    }
+
+    @Test
+    void createReadsTheDefinitionFromStdinForADash() {
+        java.io.InputStream stdin = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(
+                "{\"name\":\"piped\",\"upstream\":\"127.0.0.1:9001\"}".getBytes(StandardCharsets.UTF_8)));
+        try {
+            Result created = cless("services", "create", "--file", "-");
+            assertThat(created.code).as(created.err).isZero();
+        } finally {
+            System.setIn(stdin);
+        }
+        assertThat(stored("piped").upstream()).isEqualTo("127.0.0.1:9001");
     }
 
     @Test
