@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Self-hosted serverless platform for HTTP containers.",
-        subcommands = {ServeCommand.class})
+        subcommands = {ServeCommand.class, ServicesCommand.class, InstancesCommand.class})
 public final class ClessCommand {
 }

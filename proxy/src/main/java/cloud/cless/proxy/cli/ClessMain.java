@@ -17,6 +17,7 @@ public final class ClessMain {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.registerConverter(java.time.Duration.class, new DurationConverter());
         cli.registerConverter(cloud.cless.proxy.IoMode.class, cloud.cless.proxy.IoMode::parse);
+        cli.setExecutionExceptionHandler(new AdminClientErrors());
         return cli;
     }
 }

@@ -1,0 +1,24 @@
+package cloud.cless.proxy.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code cless services list}: every registered service, sorted by name. */
+@Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the registered services.")
+public final class ServicesListCommand implements Callable<Integer> {
+    @Mixin
+    AdminOptions admin;
+
+    @Override
+    public Integer call() {
+        JsonNode definitions = admin.client().get(AdminClient.DEFINITIONS);
+        if (admin.json()) {
+            admin.printJson(definitions);
+        } else {
+            DefinitionView.printList(definitions, admin.out());
+        }
+        return 0;
+    }
+}

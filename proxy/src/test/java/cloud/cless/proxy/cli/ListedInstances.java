@@ -1,0 +1,44 @@
+package cloud.cless.proxy.cli;
+
+import cloud.cless.core.instance.AcquireFailure;
+import cloud.cless.core.instance.InstanceInfo;
+import cloud.cless.core.instance.InstanceLease;
+import cloud.cless.core.instance.InstanceManager;
+import cloud.cless.core.service.ServiceDefinition;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** An instance manager that reports the instances a test gives it and starts none. */
+final class ListedInstances implements InstanceManager {
+    private final Map<String, List<InstanceInfo>> running = new ConcurrentHashMap<>();
+
+    void set(String service, List<InstanceInfo> instances) {
+        running.put(service, List.copyOf(instances));
+    }
+
+    @Override
+    public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
+        return loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                "the command-line tests start no instances"));
+    }
+
+    @Override
+    public List<InstanceInfo> instances(String serviceName) {
+        return running.getOrDefault(serviceName, List.of());
+    }
+
+    @Override
+    public CompletableFuture<Void> start() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> shutdown(Duration drain) {
+        return CompletableFuture.completedFuture(null);
+    }
+}
