@@ -44,6 +44,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 now_ms() { date +%s%3N; }
 ttfb_ms() { # ttfb_ms HOST -> ms to the first response byte through cless (any status); fails on no answer

@@ -56,6 +56,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # --- servers ----------------------------------------------------------------------------------------------
 mkdir -p "$work/nginx-backend" "$work/nginx-proxy"
