@@ -3,6 +3,8 @@ package cloud.cless.proxy;
 import cloud.cless.core.metrics.ServiceMeters;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,8 +113,16 @@ final class ProxiedConnection {
         }
         String ended = outcome != null ? outcome : relaying ? "ok" : "aborted";
         access.info("client={} host={} service={} instance={} in={} out={} ms={} outcome={}",
-                channel.remoteAddress(), orDash(host), orDash(service), orDash(instanceId), bytesIn, bytesOut,
+                client(channel.remoteAddress()), orDash(host), orDash(service), orDash(instanceId), bytesIn, bytesOut,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedAtNanos), ended);
+    }
+
+    /** {@code 127.0.0.1:54321}, without the slash of {@link InetSocketAddress#toString()}. */
+    private static String client(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return address == null ? "-" : address.toString();
     }
 
     private static String orDash(String value) {
