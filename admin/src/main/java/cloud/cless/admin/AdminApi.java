@@ -6,6 +6,7 @@ import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.store.DuplicateServiceException;
 import cloud.cless.core.store.ServiceNotFoundException;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -29,17 +30,22 @@ final class AdminApi {
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
     static final String COLLECTION = "serviceDefinitions";
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
+    /** The Prometheus text exposition format, version 0.0.4. */
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final ServiceRegistry registry;
     private final InstanceManager instances;
     private final AdminToken token;
     private final AdminJson json;
+    private final PrometheusMeterRegistry metrics;
 
-    AdminApi(ServiceRegistry registry, InstanceManager instances, AdminToken token, AdminJson json) {
+    AdminApi(ServiceRegistry registry, InstanceManager instances, AdminToken token, AdminJson json,
+             PrometheusMeterRegistry metrics) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.instances = Objects.requireNonNull(instances, "instances");
         this.token = Objects.requireNonNull(token, "token");
         this.json = Objects.requireNonNull(json, "json");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /**
@@ -75,6 +81,13 @@ final class AdminApi {
             return done(error(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
                     "missing or invalid bearer token (Authorization: Bearer <token>)")
                     .withHeader(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer realm=\"cless\""));
+        }
+        if (path.equals("/metrics")) {
+            // A scrape formats every series in memory: cheap enough for the event loop at cless's cardinality.
+            return done(method.equals(HttpMethod.GET)
+                    ? new ApiResponse(HttpResponseStatus.OK, PROMETHEUS_TEXT,
+                            metrics.scrape().getBytes(StandardCharsets.UTF_8), Map.of())
+                    : notAllowed(method, "GET"));
         }
         String[] segments = path.substring(1).split("/", -1);
         if (!segments[0].equals(COLLECTION) || segments.length > 3 || (segments.length > 1 && segments[1].isEmpty())) {

@@ -2,6 +2,7 @@ package cloud.cless.admin;
 
 import cloud.cless.core.instance.InstanceManager;
 import cloud.cless.core.service.ServiceRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -42,8 +43,9 @@ public final class AdminHandler extends ChannelInboundHandlerAdapter {
     private boolean busy;
     private boolean closing;
 
-    public AdminHandler(ServiceRegistry registry, InstanceManager instances, AdminToken token, AdminJson json) {
-        this(new AdminApi(registry, instances, token, json), json);
+    public AdminHandler(ServiceRegistry registry, InstanceManager instances, AdminToken token, AdminJson json,
+                        PrometheusMeterRegistry metrics) {
+        this(new AdminApi(registry, instances, token, json, metrics), json);
     }
 
     AdminHandler(AdminApi api, AdminJson json) {

@@ -2,6 +2,7 @@ package cloud.cless.admin;
 
 import cloud.cless.core.instance.InstanceManager;
 import cloud.cless.core.service.ServiceRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -21,9 +22,11 @@ public final class AdminPipeline {
     private final AdminApi api;
     private final AdminJson json;
 
-    public AdminPipeline(ServiceRegistry registry, InstanceManager instances, AdminToken token) {
+    /** {@code metrics} is what {@code GET /metrics} serves. */
+    public AdminPipeline(ServiceRegistry registry, InstanceManager instances, AdminToken token,
+                         PrometheusMeterRegistry metrics) {
         this.json = new AdminJson();
-        this.api = new AdminApi(registry, instances, token, json);
+        this.api = new AdminApi(registry, instances, token, json, metrics);
     }
 
     /** Adds the admin handlers at the end of {@code pipeline} and turns auto-read on. */

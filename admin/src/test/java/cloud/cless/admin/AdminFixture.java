@@ -4,6 +4,8 @@ import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.MemoryServiceStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,8 @@ final class AdminFixture implements AutoCloseable {
     final ServiceRegistry registry = new ServiceRegistry(new MemoryServiceStore(), new ServiceValidator(),
             new DefinitionDefaults("localhost", 300, 30), blocking);
     final FakeInstanceManager instances = new FakeInstanceManager();
-    final AdminPipeline pipeline = new AdminPipeline(registry, instances, AdminToken.of(TOKEN));
+    final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final AdminPipeline pipeline = new AdminPipeline(registry, instances, AdminToken.of(TOKEN), metrics);
 
     @Override
     public void close() throws InterruptedException {

@@ -2,6 +2,8 @@ package cloud.cless.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.metrics.ClessMetrics;
+import cloud.cless.core.metrics.ServiceMeters;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.service.ServiceRegistry;
@@ -39,6 +41,50 @@ class AdminHandlerTest {
         assertThat(root.headers().get("Content-Type")).startsWith("text/plain");
         assertThat(http.channel.isOpen()).isTrue();
         assertThat(http.channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void metricsAreServedInPrometheusTextFormatWithTheToken() throws Exception {
+        ClessMetrics metrics = new ClessMetrics(fixture.metrics);
+        ServiceMeters hello = metrics.service("hello");
+        hello.coldStarted(250_000_000L);
+        hello.connectionOpened();
+        hello.relayedUpstream(10);
+        hello.relayedDownstream(20);
+        hello.queued();
+        hello.queueWaited(1_000_000L);
+        metrics.clientError(404, null);
+        metrics.clientError(502, "hello");
+        metrics.trackInstances("hello", state -> 1);
+
+        http.send("GET /metrics HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH + "\r\n");
+        HttpExchange.Response response = http.awaitOne();
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.headers().get("Content-Type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(response.body()).contains(
+                "cless_cold_starts_total{service=\"hello\"} 1.0",
+                "cless_cold_start_duration_seconds_bucket{service=\"hello\",le=\"0.25\"} 1",
+                "cless_cold_start_duration_seconds_count{service=\"hello\"} 1",
+                "cless_connections_open{service=\"hello\"} 1.0",
+                "cless_connections_total{service=\"hello\"} 1.0",
+                "cless_relayed_bytes_total{direction=\"upstream\",service=\"hello\"} 10.0",
+                "cless_relayed_bytes_total{direction=\"downstream\",service=\"hello\"} 20.0",
+                "cless_client_errors_total{service=\"\",status=\"404\"} 1.0",
+                "cless_client_errors_total{service=\"hello\",status=\"502\"} 1.0",
+                "cless_instances{service=\"hello\",state=\"ready\"} 1.0",
+                "cless_queue_waits_total{service=\"hello\"} 1.0",
+                "cless_queue_wait_duration_seconds_count{service=\"hello\"} 1");
+    }
+
+    @Test
+    void metricsNeedTheToken() throws Exception {
+        http.send("GET /metrics HTTP/1.1\r\nHost: admin.localhost\r\n\r\n"
+                + "POST /metrics HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH + "Content-Length: 0\r\n\r\n");
+        List<HttpExchange.Response> responses = http.await(2);
+        assertThat(responses).extracting(HttpExchange.Response::status).containsExactly(401, 405);
+        assertThat(responses.get(0).body()).doesNotContain("cless_");
+        assertThat(responses.get(1).headers().get("Allow")).isEqualTo("GET");
     }
 
     @Test
@@ -186,7 +232,7 @@ class AdminHandlerTest {
         ServiceRegistry registry = new ServiceRegistry(failing, new ServiceValidator(),
                 new DefinitionDefaults("localhost", 300, 30), fixture.blocking);
         try (HttpExchange broken = new HttpExchange(
-                new AdminPipeline(registry, fixture.instances, AdminToken.of(AdminFixture.TOKEN)))) {
+                new AdminPipeline(registry, fixture.instances, AdminToken.of(AdminFixture.TOKEN), fixture.metrics))) {
             broken.send(post("/serviceDefinitions", "{\"name\":\"a\",\"image_name\":\"img\"}"));
             HttpExchange.Response response = broken.awaitOne();
             assertThat(response.status()).isEqualTo(500);

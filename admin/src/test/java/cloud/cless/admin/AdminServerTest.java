@@ -214,7 +214,7 @@ class AdminServerTest {
     @Test
     void unknownRoutesAndServicesAre404() throws Exception {
         assertError(call("GET", "/serviceDefinitions/nope", null), 404, "not_found");
-        for (String path : List.of("/nope", "/metrics", "/serviceDefinitions/", "/serviceDefinitions/a/b",
+        for (String path : List.of("/nope", "/metrics/x", "/serviceDefinitions/", "/serviceDefinitions/a/b",
                 "/serviceDefinitions/a/instances/x", "/healthz/")) {
             assertError(call("GET", path, null), 404, "not_found");
         }

@@ -7,6 +7,7 @@ import cloud.cless.core.DataDirectory;
 import cloud.cless.core.instance.ContainerInstanceManager;
 import cloud.cless.core.instance.InstanceManagerConfig;
 import cloud.cless.core.instance.ReadinessProbe;
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.port.PortAllocator;
 import cloud.cless.core.port.PortRange;
 import cloud.cless.core.runtime.DockerContainerRuntime;
@@ -16,6 +17,15 @@ import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.MemoryServiceStore;
 import cloud.cless.core.store.ServiceStore;
 import cloud.cless.core.store.SqliteServiceStore;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ReflectiveChannelFactory;
@@ -81,6 +91,9 @@ public final class ClessServer implements AutoCloseable {
         String installationId = dataDir.installationId();
         log.info("Starting cless (data dir {}, installation {})", dataDir.root(), installationId);
 
+        PrometheusMeterRegistry meterRegistry = newMeterRegistry();
+        ClessMetrics metrics = new ClessMetrics(meterRegistry);
+
         Transport transport = Transport.select(config.io());
         EventLoopGroup group = transport.newEventLoopGroup(config.eventLoopThreads());
         opened.push(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
@@ -107,12 +120,12 @@ public final class ClessServer implements AutoCloseable {
         instances = new ContainerInstanceManager(runtime, new PortAllocator(PortRange.parse(config.portRange())), blocking,
                 new ReadinessProbe(probeChannels), group, installationId, registry::list, Clock.systemUTC(),
                 new InstanceManagerConfig((int) config.stopTimeout().toSeconds(), config.queueSize(),
-                        config.queueTimeout(), Duration.ofSeconds(1)));
+                        config.queueTimeout(), Duration.ofSeconds(1)), metrics);
         registry.addListener(instances);
         awaitReconcile();
 
         AdminToken token = AdminToken.resolve(config.adminToken(), dataDir);
-        AdminPipeline adminPipeline = new AdminPipeline(registry, instances, token);
+        AdminPipeline adminPipeline = new AdminPipeline(registry, instances, token, meterRegistry);
         if (config.adminPort() != 0) {
             adminServer = new AdminServer(Math.max(config.adminPort(), 0), group, transport.serverChannelClass(),
                     adminPipeline);
@@ -125,11 +138,27 @@ public final class ClessServer implements AutoCloseable {
                 .withMaxHeaderSize(config.maxHeaderSize())
                 .withHeaderTimeout(config.headerTimeout());
         proxy = new ProxyServer(proxyConfig, transport, group, registry, instances,
-                channel -> adminPipeline.install(channel.pipeline()));
+                channel -> adminPipeline.install(channel.pipeline()), metrics);
         opened.push(proxy);
         proxyAddress = proxy.start();
         log.info("cless is serving on {} (admin host {}{})", proxyAddress, config.adminHost(),
                 adminAddress == null ? "" : ", admin API also on " + adminAddress);
+    }
+
+    /** The registry {@code GET /metrics} serves: cless's own meters plus JVM, process and Netty memory basics. */
+    private PrometheusMeterRegistry newMeterRegistry() {
+        PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        opened.push(meterRegistry::close);
+        new JvmMemoryMetrics().bindTo(meterRegistry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(meterRegistry);
+        opened.push(gc);
+        new ProcessorMetrics().bindTo(meterRegistry);
+        new UptimeMetrics().bindTo(meterRegistry);
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            new NettyAllocatorMetrics(allocator).bindTo(meterRegistry);
+        }
+        return meterRegistry;
     }
 
     /** Adopts or removes containers of an earlier run before traffic arrives; a slow engine does not stop us. */

@@ -1,5 +1,6 @@
 package cloud.cless.proxy;
 
+import cloud.cless.core.metrics.ClessMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -30,10 +31,13 @@ public final class ClientErrors {
 
     private final Duration linger;
     private final int retryAfterSeconds;
+    private final ClessMetrics metrics;
 
-    public ClientErrors(Duration linger, int retryAfterSeconds) {
+    /** {@code metrics} counts every error sent, by status and service. */
+    public ClientErrors(Duration linger, int retryAfterSeconds, ClessMetrics metrics) {
         this.linger = linger;
         this.retryAfterSeconds = retryAfterSeconds;
+        this.metrics = metrics;
     }
 
     /**
@@ -44,6 +48,13 @@ public final class ClientErrors {
      * @param message the reason, shown to the client and logged
      */
     public void send(Channel channel, ClientError error, String host, String message) {
+        ProxiedConnection connection = ProxiedConnection.of(channel);
+        String service = null;
+        if (connection != null) {
+            connection.answered(error, host);
+            service = connection.service();
+        }
+        metrics.clientError(error.status(), service);
         if (error.status() >= 500) {
             log.warn("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host),
                     channel.remoteAddress(), message);

@@ -1,6 +1,7 @@
 package cloud.cless.proxy;
 
 import cloud.cless.core.instance.InstanceManager;
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.ServiceRegistry;
 
 /**
@@ -20,12 +21,14 @@ public final class ConnectionPath {
     private final InstanceManager instances;
     private final AdminRoute adminRoute;
     private final BackendConnector connector;
+    private final ClessMetrics metrics;
 
     public ConnectionPath(ProxyConfig config, ServiceRegistry registry, InstanceManager instances,
-                          AdminRoute adminRoute, BackendConnector connector) {
+                          AdminRoute adminRoute, BackendConnector connector, ClessMetrics metrics) {
         this.config = config;
         this.parser = new RequestHeadParser(config.maxHeaderSize());
-        this.errors = new ClientErrors(config.errorLinger(), config.retryAfterSeconds());
+        this.errors = new ClientErrors(config.errorLinger(), config.retryAfterSeconds(), metrics);
+        this.metrics = metrics;
         this.registry = registry;
         this.instances = instances;
         this.adminRoute = adminRoute;
@@ -62,5 +65,9 @@ public final class ConnectionPath {
 
     BackendConnector connector() {
         return connector;
+    }
+
+    ClessMetrics metrics() {
+        return metrics;
     }
 }

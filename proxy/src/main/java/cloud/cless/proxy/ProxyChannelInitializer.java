@@ -20,6 +20,7 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         connections.add(ch);
+        ProxiedConnection.open(ch);
         ch.pipeline()
                 .addLast(ConnectionPath.SNIFF, path.newSniffHandler())
                 .addLast(ConnectionPath.ROUTE, path.newRouteHandler());

@@ -1,6 +1,7 @@
 package cloud.cless.proxy;
 
 import cloud.cless.core.instance.InstanceManager;
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.ServiceRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -31,12 +32,13 @@ public final class ProxyServer implements AutoCloseable {
     private Channel listener;
 
     public ProxyServer(ProxyConfig config, Transport transport, EventLoopGroup group, ServiceRegistry registry,
-                       InstanceManager instances, AdminRoute adminRoute) {
+                       InstanceManager instances, AdminRoute adminRoute, ClessMetrics metrics) {
         this.config = config;
         this.transport = transport;
         this.group = group;
         this.path = new ConnectionPath(config, registry, instances, adminRoute,
-                new BackendConnector(transport.socketChannelClass(), config.connectTimeout(), config.waterMark()));
+                new BackendConnector(transport.socketChannelClass(), config.connectTimeout(), config.waterMark()),
+                metrics);
     }
 
     /**

@@ -1,5 +1,6 @@
 package cloud.cless.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,6 +19,8 @@ import io.netty.util.ReferenceCountUtil;
 final class RelayHandler extends ChannelInboundHandlerAdapter {
     private final RelaySession session;
     private final Channel peer;
+    /** Bytes read and written on in the current read loop; accounted once at its end. */
+    private long readBytes;
     private boolean wrote;
 
     RelayHandler(RelaySession session, Channel peer) {
@@ -33,6 +36,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (peer.isActive()) {
+            if (msg instanceof ByteBuf buf) {
+                readBytes += buf.readableBytes();
+            }
             // Errors of this write surface as exceptionCaught on the peer, which closes the session.
             peer.write(msg, peer.voidPromise());
             wrote = true;
@@ -46,7 +52,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             wrote = false;
             peer.flush();
-            session.touch();
+            session.relayed(ctx.channel(), readBytes);
+            readBytes = 0;
         }
         if (peer.isWritable() && !RelaySession.isInputShutdown(ctx.channel())) {
             ctx.read();

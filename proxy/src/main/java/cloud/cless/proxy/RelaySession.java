@@ -26,20 +26,25 @@ final class RelaySession {
     private final Channel backend;
     private final InstanceLease lease;
     private final String host;
+    private final ProxiedConnection connection;
     private boolean clientToBackendDone;
     private boolean backendToClientDone;
     private boolean closed;
 
-    private RelaySession(Channel client, Channel backend, InstanceLease lease, String host) {
+    private RelaySession(Channel client, Channel backend, InstanceLease lease, String host,
+                         ProxiedConnection connection) {
         this.client = client;
         this.backend = backend;
         this.lease = lease;
         this.host = host;
+        this.connection = connection;
     }
 
     /** Starts relaying: writes {@code sniffed} (owned from now on) to the backend, then reads from both sides. */
     static void start(Channel client, Channel backend, InstanceLease lease, String host, ByteBuf sniffed) {
-        RelaySession session = new RelaySession(client, backend, lease, host);
+        ProxiedConnection connection = ProxiedConnection.of(client);
+        connection.relaying(lease.instanceId(), sniffed.readableBytes());
+        RelaySession session = new RelaySession(client, backend, lease, host, connection);
         client.pipeline().addLast(ConnectionPath.RELAY, new RelayHandler(session, backend));
         backend.pipeline().addLast(ConnectionPath.RELAY, new RelayHandler(session, client));
         backend.closeFuture().addListener(f -> session.close());
@@ -54,8 +59,14 @@ final class RelaySession {
         backend.read();
     }
 
-    void touch() {
+    /** {@code from} read {@code bytes} in one read loop, all written to its peer. */
+    void relayed(Channel from, long bytes) {
         lease.touch();
+        if (from == client) {
+            connection.relayedUpstream(bytes);
+        } else {
+            connection.relayedDownstream(bytes);
+        }
     }
 
     /** {@code from} will send no more bytes: pass the half-close on once its bytes are flushed. */
@@ -93,6 +104,7 @@ final class RelaySession {
         } else {
             log.warn("Relay for host {}: unexpected error on the {} connection", host, which, cause);
         }
+        connection.relayFailed();
         close();
     }
 

@@ -32,6 +32,10 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
         }
         String host = request.head().host();
         if (host != null && host.equals(path.adminHost())) {
+            ProxiedConnection connection = ProxiedConnection.of(ctx.channel());
+            if (connection != null) {
+                connection.toAdmin();
+            }
             toAdmin(ctx, request.content());
             return;
         }
@@ -41,6 +45,10 @@ public final class RouteHandler extends ChannelInboundHandlerAdapter {
             path.errors().send(ctx.channel(), ClientError.NOT_FOUND, host,
                     host == null ? "the request names no host" : "no service for host " + host);
             return;
+        }
+        ProxiedConnection connection = ProxiedConnection.of(ctx.channel());
+        if (connection != null) {
+            connection.routed(host, service.name(), path.metrics().service(service.name()));
         }
         ctx.pipeline().replace(this, ConnectionPath.AWAIT,
                 new AwaitInstanceHandler(path, service, host, request.content()));

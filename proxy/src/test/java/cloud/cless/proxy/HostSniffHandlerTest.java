@@ -2,6 +2,8 @@ package cloud.cless.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.metrics.ClessMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -12,7 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class HostSniffHandlerTest {
-    private final ClientErrors errors = new ClientErrors(Duration.ofSeconds(2), 5);
+    private final ClientErrors errors = new ClientErrors(Duration.ofSeconds(2), 5,
+            new ClessMetrics(new SimpleMeterRegistry()));
     private EmbeddedChannel channel;
 
     private EmbeddedChannel channel(int maxHead, Duration timeout) {

@@ -8,13 +8,18 @@ import static cloud.cless.proxy.TestBackend.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import cloud.cless.core.instance.AcquireFailure;
 import cloud.cless.core.instance.InstanceLease;
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.MemoryServiceStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -41,6 +46,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -55,6 +61,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProxyServerTest {
@@ -66,6 +73,8 @@ class ProxyServerTest {
     private static Transport transport;
 
     private final FakeInstanceManager instances = new FakeInstanceManager();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final ListAppender<ILoggingEvent> accessLog = new ListAppender<>();
     private ServiceRegistry registry;
     private ProxyServer proxy;
     private int port;
@@ -84,6 +93,8 @@ class ProxyServerTest {
 
     @BeforeEach
     void setUp() {
+        accessLog.start();
+        ((Logger) LoggerFactory.getLogger(ProxiedConnection.ACCESS_LOG)).addAppender(accessLog);
         registry = new ServiceRegistry(new MemoryServiceStore(), new ServiceValidator(),
                 new DefinitionDefaults("localhost", 300, 30), Runnable::run);
         registry.create(ServiceDefinition.builder("hello").imageName("cless-test/hello").build()).join();
@@ -92,6 +103,7 @@ class ProxyServerTest {
 
     @AfterEach
     void tearDown() throws IOException {
+        ((Logger) LoggerFactory.getLogger(ProxiedConnection.ACCESS_LOG)).detachAppender(accessLog);
         proxy.close();
         if (backend != null) {
             backend.close();
@@ -107,7 +119,8 @@ class ProxyServerTest {
         if (proxy != null) {
             proxy.close();
         }
-        proxy = new ProxyServer(config, transport, group, registry, instances, new EchoAdmin());
+        proxy = new ProxyServer(config, transport, group, registry, instances, new EchoAdmin(),
+                new ClessMetrics(meters));
         port = proxy.start().getPort();
     }
 
@@ -360,6 +373,77 @@ class ProxyServerTest {
         }
     }
 
+    /** Waits for {@code count} access log lines (each is written when its connection has closed). */
+    private List<String> accessLines(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<String> lines;
+            synchronized (accessLog) {
+                lines = accessLog.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            }
+            if (lines.size() >= count || System.nanoTime() > deadline) {
+                assertThat(lines).hasSize(count);
+                return lines;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private double counted(String name, String... tags) {
+        return meters.get(name).tags(tags).counter().count();
+    }
+
+    @Test
+    void countsBytesEachWayAndLogsOneLinePerConnection() throws Exception {
+        String body = "b".repeat(100_000);
+        String request = "POST /upload HTTP/1.1\r\nHost: hello.localhost\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body;
+        String response = ok("x".repeat(50_000));
+        backend(socket -> {
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            String head = readHead(in);
+            assertThat(readBody(in, contentLength(head))).hasSize(body.length());
+            write(socket, response);
+        });
+        try (Socket client = client()) {
+            write(client, request);
+            assertThat(readToEnd(client)).isEqualTo(response);
+        }
+
+        String line = accessLines(1).get(0);
+        assertThat(line).contains("host=hello.localhost", "service=hello", "instance=i0",
+                "in=" + request.length(), "out=" + response.length(), "outcome=ok").containsPattern(" ms=\\d+ ");
+        assertThat(line).startsWith("client=127.0.0.1:");
+        assertThat(counted("cless.relayed", "service", "hello", "direction", "upstream")).isEqualTo(request.length());
+        assertThat(counted("cless.relayed", "service", "hello", "direction", "downstream"))
+                .isEqualTo(response.length());
+        assertThat(counted("cless.connections", "service", "hello")).isEqualTo(1);
+        assertThat(meters.get("cless.connections.open").tag("service", "hello").gauge().value()).isZero();
+    }
+
+    @Test
+    void errorResponsesAreCountedByStatusAndLogged() throws Exception {
+        try (Socket admin = client()) {
+            write(admin, "GET /x HTTP/1.1\r\nHost: admin.localhost\r\n\r\n");
+            assertThat(readHead(admin.getInputStream())).startsWith("HTTP/1.1 200 ");
+        }
+        assertError(exchange(get("nobody.localhost")), 404, "no service");
+        assertError(exchange("GET / HTTP/1.1\r\n\r\n"), 400, "missing Host");
+        instances.answer((service, loop) -> loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.START_FAILED,
+                "image " + service.imageReference() + " not found")));
+        assertError(exchange(get(HOST)), 502, IMAGE);
+
+        List<String> lines = accessLines(3); // none for the admin API, which is not proxied
+        assertThat(lines.get(0)).contains("host=nobody.localhost", "service=-", "instance=-", "in=0", "out=0",
+                "outcome=404");
+        assertThat(lines.get(1)).contains("host=-", "service=-", "outcome=400");
+        assertThat(lines.get(2)).contains("host=hello.localhost", "service=hello", "outcome=502");
+        assertThat(counted("cless.client.errors", "service", "", "status", "404")).isEqualTo(1);
+        assertThat(counted("cless.client.errors", "service", "", "status", "400")).isEqualTo(1);
+        assertThat(counted("cless.client.errors", "service", "hello", "status", "502")).isEqualTo(1);
+        assertThat(meters.get("cless.connections.open").tag("service", "hello").gauge().value()).isZero();
+    }
+
     private static void assertError(String response, int status, String bodyPart) {
         assertThat(response).startsWith("HTTP/1.1 " + status + " ");
         assertThat(response).contains("\r\nConnection: close\r\n");
@@ -500,7 +584,7 @@ class ProxyServerTest {
     void aTakenPortIsAClearBindError() {
         ProxyServer second = new ProxyServer(new ProxyConfig("127.0.0.1", port, "admin.localhost", 16384,
                 Duration.ofSeconds(10), Duration.ofSeconds(5), ProxyConfig.DEFAULT_WATER_MARK, 5, Duration.ofSeconds(2),
-                128), transport, group, registry, instances, new EchoAdmin());
+                128), transport, group, registry, instances, new EchoAdmin(), new ClessMetrics(meters));
         assertThatThrownBy(second::start)
                 .isInstanceOf(ProxyBindException.class)
                 .hasMessage("cannot bind 127.0.0.1:" + port + ": address already in use");

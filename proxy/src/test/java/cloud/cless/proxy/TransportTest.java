@@ -3,11 +3,13 @@ package cloud.cless.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.MemoryServiceStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
@@ -60,7 +62,7 @@ class TransportTest {
         })) {
             instances.leaseTo(backend.address());
             ProxyServer proxy = new ProxyServer(ProxyConfig.defaults("127.0.0.1", 0, "localhost"), transport, group,
-                    registry, instances, channel -> { });
+                    registry, instances, channel -> { }, new ClessMetrics(new SimpleMeterRegistry()));
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.start().getPort())) {
                 client.setSoTimeout(10_000);
                 TestBackend.write(client, "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");

@@ -1,5 +1,7 @@
 package cloud.cless.core.instance;
 
+import cloud.cless.core.metrics.ClessMetrics;
+import cloud.cless.core.metrics.ServiceMeters;
 import cloud.cless.core.runtime.ContainerEvent;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerRuntime;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -63,6 +66,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private final Supplier<List<ServiceDefinition>> services;
     private final Clock clock;
     private final InstanceManagerConfig config;
+    private final ClessMetrics metrics;
     private final UpstreamLeases upstreams = new UpstreamLeases();
     private final Map<String, ServicePool> pools = new ConcurrentHashMap<>();
     private volatile boolean shuttingDown;
@@ -87,11 +91,12 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
      * @param services       the registered services now (e.g. {@code registry::list})
      * @param clock          time for activity and idle accounting
      * @param config         settings that are not per service
+     * @param metrics        where cold starts, queue waits and instances by state are recorded
      */
     public ContainerInstanceManager(ContainerRuntime runtime, HostPorts ports, Executor blocking,
                                     ReadinessProbe probe, EventLoopGroup group, String installationId,
                                     Supplier<List<ServiceDefinition>> services, Clock clock,
-                                    InstanceManagerConfig config) {
+                                    InstanceManagerConfig config, ClessMetrics metrics) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.ports = Objects.requireNonNull(ports, "ports");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
@@ -101,6 +106,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         this.services = Objects.requireNonNull(services, "services");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.config = Objects.requireNonNull(config, "config");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     // ---- InstanceManager ----
@@ -194,6 +200,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             return;
         }
         ServicePool pool = pool(definition);
+        metrics.trackInstances(definition.name(), pool::count); // again, when created anew after a delete
         Effects fx = new Effects();
         pool.define(definition, fx);
         apply(pool, fx);
@@ -220,6 +227,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
 
     @Override
     public void serviceDeleted(ServiceDefinition definition) {
+        metrics.serviceRemoved(definition.name());
         ServicePool pool = pools.get(definition.name());
         if (pool != null) {
             Effects fx = new Effects();
@@ -450,7 +458,9 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         RuntimeFailure down = engineDown;
         if (down != null) {
             // Known down: fail now (503) rather than let every connection wait on the engine.
-            fail(pool, instance, failure(instance, down));
+            AcquireFailure failure = failure(instance, down);
+            coldStartFailed(instance, failure);
+            fail(pool, instance, failure);
             return;
         }
         // acquire() runs on an event loop: the port search (bind checks) goes to the blocking executor.
@@ -472,6 +482,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
                         && runtimeFailure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
                     engineFailed(runtimeFailure); // before the waiters hear of it: their retries fail fast
                 }
+                coldStartFailed(instance, failure);
                 fail(pool, instance, failure);
             }
         });
@@ -518,11 +529,16 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         Effects fx = new Effects();
         pool.ready(instance, fx);
         if (coldStart) {
+            metrics.service(instance.service()).coldStarted(System.nanoTime() - beganNanos);
             log.info("Cold start of service {}: instance {}, container {} ready in {} ms", instance.service(),
                     instance.id, shortId(instance.containerId),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - beganNanos));
         }
         apply(pool, fx);
+    }
+
+    private void coldStartFailed(Instance instance, AcquireFailure failure) {
+        metrics.service(instance.service()).coldStartFailed(failure.reason().name().toLowerCase(Locale.ROOT));
     }
 
     private void fail(ServicePool pool, Instance instance, AcquireFailure failure) {
@@ -625,10 +641,17 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         }
         for (Effects.Grant grant : fx.grants) {
             grant.waiter().cancelQueueTimeout();
+            long queuedAt = grant.waiter().queuedAtNanos;
+            if (queuedAt != 0) {
+                metrics.service(pool.name()).queueWaited(System.nanoTime() - queuedAt);
+            }
             ContainerLease lease = new ContainerLease(pool, grant.instance());
             if (!grant.waiter().promise.trySuccess(lease)) {
                 lease.release(); // the connection went away while it waited
             }
+        }
+        if (fx.queueFull > 0 || !fx.queued.isEmpty()) {
+            queueMetrics(pool, fx);
         }
         for (Waiter waiter : fx.queued) {
             waiter.queueTimeout = waiter.loop.schedule(() -> queueTimedOut(pool, waiter),
@@ -642,8 +665,19 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         }
     }
 
+    private void queueMetrics(ServicePool pool, Effects fx) {
+        ServiceMeters meters = metrics.service(pool.name());
+        for (int i = 0; i < fx.queued.size(); i++) {
+            meters.queued();
+        }
+        for (int i = 0; i < fx.queueFull; i++) {
+            meters.queueRejected("full");
+        }
+    }
+
     private void queueTimedOut(ServicePool pool, Waiter waiter) {
         if (pool.queueTimedOut(waiter)) {
+            metrics.service(pool.name()).queueRejected("timeout");
             waiter.promise.tryFailure(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
                     "service " + pool.name() + ": no instance free within "
                             + config.queueTimeout().toMillis() + " ms"));
@@ -729,9 +763,13 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     // ---- helpers ----
 
     private ServicePool pool(ServiceDefinition def) {
-        return pools.computeIfAbsent(def.name(),
-                name -> new ServicePool(def, clock::millis, ContainerInstanceManager::newInstanceId,
-                        config.maxQueuedPerService()));
+        ServicePool pool = pools.get(def.name());
+        return pool != null ? pool : pools.computeIfAbsent(def.name(), name -> {
+            ServicePool created = new ServicePool(def, clock::millis, ContainerInstanceManager::newInstanceId,
+                    config.maxQueuedPerService());
+            metrics.trackInstances(name, created::count);
+            return created;
+        });
     }
 
     private static String newInstanceId() {

@@ -22,6 +22,8 @@ final class Effects {
     final List<Instance> starts = new ArrayList<>();
     final List<Retire> retires = new ArrayList<>();
     final List<Waiter> queued = new ArrayList<>();
+    /** Connections turned away because the service's queue was full. */
+    int queueFull;
 
     void grant(Instance instance, Waiter waiter) {
         grants.add(new Grant(instance, waiter));
@@ -41,5 +43,10 @@ final class Effects {
 
     void queued(Waiter waiter) {
         queued.add(waiter);
+    }
+
+    void queueFull(Waiter waiter, AcquireFailure failure) {
+        fail(waiter, failure);
+        queueFull++;
     }
 }

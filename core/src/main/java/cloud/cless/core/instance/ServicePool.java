@@ -62,10 +62,11 @@ final class ServicePool {
             return;
         }
         if (queue.size() >= maxQueued) {
-            fx.fail(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "service " + name + ": all "
+            fx.queueFull(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "service " + name + ": all "
                     + maxInstances(requested) + " instance(s) busy and the wait queue is full (" + maxQueued + ")"));
             return;
         }
+        waiter.queuedAtNanos = System.nanoTime();
         queue.addLast(waiter);
         fx.queued(waiter);
     }
@@ -292,6 +293,17 @@ final class ServicePool {
             }
         }
         return all;
+    }
+
+    /** How many instances are in {@code state}, for the instances-by-state gauges. */
+    synchronized int count(InstanceState state) {
+        int count = 0;
+        for (Instance instance : instances) {
+            if (instance.state == state) {
+                count++;
+            }
+        }
+        return count;
     }
 
     synchronized int openConnections() {

@@ -10,6 +10,8 @@ final class Waiter {
     final Promise<InstanceLease> promise;
     /** Set while the waiter sits in a service's queue. */
     volatile ScheduledFuture<?> queueTimeout;
+    /** {@link System#nanoTime()} when the waiter joined the queue; 0 when it never queued. */
+    volatile long queuedAtNanos;
 
     Waiter(EventLoop loop) {
         this.loop = loop;

@@ -3,6 +3,7 @@ package cloud.cless.core.instance;
 import static cloud.cless.core.instance.ReadinessProbeTest.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.DockerContainerRuntime;
 import cloud.cless.core.service.ServiceDefinition;
@@ -11,6 +12,7 @@ import cloud.cless.core.testing.TestImages;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -94,7 +96,8 @@ class ContainerInstanceManagerDockerTest {
         ContainerInstanceManager created = new ContainerInstanceManager(on, hostPorts, dockerExecutor,
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId,
                 () -> List.copyOf(registered), Clock.systemUTC(),
-                new InstanceManagerConfig(1, 100, Duration.ofSeconds(10), Duration.ofMillis(200)));
+                new InstanceManagerConfig(1, 100, Duration.ofSeconds(10), Duration.ofMillis(200)),
+                new ClessMetrics(new SimpleMeterRegistry()));
         managers.add(created);
         return created;
     }

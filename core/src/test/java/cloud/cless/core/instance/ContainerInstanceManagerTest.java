@@ -3,11 +3,13 @@ package cloud.cless.core.instance;
 import static cloud.cless.core.instance.ReadinessProbeTest.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.runtime.ContainerEvent;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerSpec;
 import cloud.cless.core.runtime.RuntimeFailure;
 import cloud.cless.core.service.ServiceDefinition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -38,6 +40,7 @@ class ContainerInstanceManagerTest {
     private final MutableClock clock = new MutableClock();
     private final List<ServiceDefinition> registered = new CopyOnWriteArrayList<>();
     private final List<InstanceLease> leases = new ArrayList<>();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private ContainerInstanceManager manager;
 
     @BeforeAll
@@ -55,7 +58,16 @@ class ContainerInstanceManagerTest {
         manager = new ContainerInstanceManager(runtime, ports, ForkJoinPool.commonPool(),
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofMillis(500)), group, INSTALLATION,
                 () -> List.copyOf(registered), clock,
-                new InstanceManagerConfig(0, 2, Duration.ofMillis(300), Duration.ofMillis(50)));
+                new InstanceManagerConfig(0, 2, Duration.ofMillis(300), Duration.ofMillis(50)),
+                new ClessMetrics(meters));
+    }
+
+    private double count(String name, String service, String... tags) {
+        return meters.get(name).tag("service", service).tags(tags).counter().count();
+    }
+
+    private double instancesIn(String service, String state) {
+        return meters.get("cless.instances").tags("service", service, "state", state).gauge().value();
     }
 
     @AfterEach
@@ -112,6 +124,10 @@ class ContainerInstanceManagerTest {
         }
         assertThat(runtime.creates()).isEqualTo(1);
         assertThat(leases).extracting(InstanceLease::instanceId).containsOnly(leases.get(0).instanceId());
+        assertThat(count("cless.cold.starts", "hello")).isEqualTo(1);
+        assertThat(meters.get("cless.cold.start.duration").tag("service", "hello").timer().count()).isEqualTo(1);
+        assertThat(instancesIn("hello", "ready")).isEqualTo(1);
+        assertThat(instancesIn("hello", "starting")).isZero();
         List<InstanceInfo> infos = manager.instances("hello");
         assertThat(infos).singleElement().satisfies(info -> {
             assertThat(info.state()).isEqualTo(InstanceState.READY);
@@ -189,6 +205,8 @@ class ContainerInstanceManagerTest {
         assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(1);
         waitUntil(() -> ports.held.isEmpty());
         assertThat(manager.instances("nope")).isEmpty();
+        assertThat(count("cless.cold.start.failures", "nope", "reason", "start_failed")).isEqualTo(1);
+        assertThat(meters.find("cless.cold.starts").tag("service", "nope").counter().count()).isZero();
 
         runtime.createFailure = null;
         InstanceLease lease = lease(nope);
@@ -219,6 +237,7 @@ class ContainerInstanceManagerTest {
         assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.STARTUP_TIMEOUT);
         assertThat(failure.getMessage()).startsWith("service slow: container cless-slow-")
                 .endsWith("not ready within 1 s");
+        assertThat(count("cless.cold.start.failures", "slow", "reason", "startup_timeout")).isEqualTo(1);
         waitUntil(() -> runtime.containers.isEmpty() && ports.held.isEmpty());
         assertThat(manager.instances("slow")).isEmpty();
     }
@@ -292,6 +311,9 @@ class ContainerInstanceManagerTest {
         leases.add(fourth);
         assertThat(fourth.instanceId()).isEqualTo(held.get(1).instanceId());
         assertThat(runtime.creates()).isEqualTo(3);
+        assertThat(count("cless.queue.waits", "busy")).isEqualTo(1);
+        assertThat(meters.get("cless.queue.wait.duration").tag("service", "busy").timer().count()).isEqualTo(1);
+        assertThat(instancesIn("busy", "ready")).isEqualTo(3);
 
         Future<InstanceLease> fifth = manager.acquire(busy, group.next());
         Future<InstanceLease> sixth = manager.acquire(busy, group.next());
@@ -304,6 +326,11 @@ class ContainerInstanceManagerTest {
         assertThat(timedOut.getMessage()).contains("busy", "no instance free within 300 ms");
         assertThat(failureOf(sixth).reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
         assertThat(runtime.creates()).isEqualTo(3);
+        assertThat(count("cless.queue.waits", "busy")).isEqualTo(3);
+        assertThat(count("cless.queue.rejections", "busy", "reason", "full")).isEqualTo(1);
+        assertThat(count("cless.queue.rejections", "busy", "reason", "timeout")).isEqualTo(2);
+        assertThat(meters.get("cless.queue.wait.duration").tag("service", "busy").timer().count())
+                .as("only waits that got an instance are timed").isEqualTo(1);
     }
 
     @Test
@@ -395,8 +422,11 @@ class ContainerInstanceManagerTest {
         ServiceDefinition hello = service("hello").build();
         InstanceLease lease = lease(hello);
 
+        assertThat(instancesIn("hello", "ready")).isEqualTo(1);
         manager.serviceDeleted(hello);
         assertThat(manager.instances("hello")).extracting(InstanceInfo::state).containsExactly(InstanceState.DRAINING);
+        assertThat(meters.find("cless.instances").tag("service", "hello").gauges())
+                .as("a deleted service's series go").isEmpty();
 
         lease.release();
         // Gone means the port is back too: it is released after the container's removal completes.

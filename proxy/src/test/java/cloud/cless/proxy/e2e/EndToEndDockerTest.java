@@ -160,6 +160,32 @@ class EndToEndDockerTest {
     }
 
     @Test
+    void metricsCountColdStartsAndTrafficOnBothAdminEndpoints() throws IOException {
+        assertThat(register("{\"name\":\"counted\",\"image_name\":\"cless-test/hello\"}").status()).isEqualTo(201);
+        assertThat(RawHttp.get(proxy(), "counted.localhost", "/").status()).isEqualTo(200);
+        assertThat(RawHttp.get(proxy(), "counted.localhost", "/").status()).isEqualTo(200);
+        assertThat(RawHttp.get(proxy(), "nobody.localhost", "/").status()).isEqualTo(404);
+
+        RawHttp.Response viaProxy = RawHttp.request(proxy(), "GET", "admin.localhost", "/metrics", TOKEN, null);
+        RawHttp.Response viaAdminPort = RawHttp.request(adminAddress(), "GET", "127.0.0.1", "/metrics", TOKEN, null);
+        for (RawHttp.Response metrics : List.of(viaProxy, viaAdminPort)) {
+            assertThat(metrics.status()).isEqualTo(200);
+            assertThat(metrics.header("Content-Type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(metrics.body()).contains(
+                    "cless_cold_starts_total{service=\"counted\"} 1.0",
+                    "cless_cold_start_duration_seconds_count{service=\"counted\"} 1",
+                    "cless_connections_total{service=\"counted\"} 2.0",
+                    "cless_instances{service=\"counted\",state=\"ready\"} 1.0",
+                    "cless_relayed_bytes_total{direction=\"downstream\",service=\"counted\"}",
+                    "cless_client_errors_total{service=\"\",status=\"404\"} 1.0",
+                    "jvm_memory_used_bytes",
+                    "process_uptime_seconds");
+        }
+        assertThat(RawHttp.request(adminAddress(), "GET", "127.0.0.1", "/metrics", null, null).status())
+                .isEqualTo(401);
+    }
+
+    @Test
     void unknownHostIs404() throws IOException {
         RawHttp.Response response = RawHttp.get(proxy(), "nobody.localhost", "/");
         assertThat(response.status()).isEqualTo(404);
