@@ -7,6 +7,8 @@ import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.MemoryServiceStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -24,7 +26,8 @@ final class AdminApiFixture implements AutoCloseable {
     final ListedInstances instances = new ListedInstances();
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final AdminServer server = new AdminServer(0, group, NioServerSocketChannel.class,
-            new AdminPipeline(registry, instances, AdminToken.of(TOKEN)));
+            new AdminPipeline(registry, instances, AdminToken.of(TOKEN),
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
     final String url;
 
     AdminApiFixture() {
