@@ -181,26 +181,34 @@ class ServerlessDockerTest {
 
     @Test
     void aKilledContainerIsReplacedAndTheNextRequestSucceeds() throws Exception {
-        server = startServer(DockerSupport.dockerHost());
-        register("{\"name\":\"victim\",\"image_name\":\"cless-test/hello\"}");
-        assertHello(get("victim", "/"));
-        String killed = onlyContainer("victim").getId();
+        try (EngineForwarder engine = new EngineForwarder(engineSocket()).start()) {
+            server = startServer(engine.dockerHost());
+            register("{\"name\":\"victim\",\"image_name\":\"cless-test/hello\"}");
+            assertHello(get("victim", "/"));
+            String killed = onlyContainer("victim").getId();
 
-        client.killContainerCmd(killed).exec();
-        // At once, before the engine's die event may have removed the instance: a failed connect is retried on a
-        // fresh instance, unseen by the client.
-        assertHello(get("victim", "/"));
+            // cless must not hear of the death from the engine's events: only the failed connect can tell it.
+            engine.holdEvents();
+            client.killContainerCmd(killed).exec();
+            awaitNotRunning(killed);
 
-        List<Container> after = awaitContainers("victim",
-                c -> c.size() == 1 && !c.get(0).getId().equals(killed), "the killed container to be removed");
-        assertThat(after.get(0).getState()).isEqualTo("running");
-        assertHello(get("victim", "/"));
+            // The connect to the dead container's port fails; it is retried on a fresh instance, unseen by the client.
+            assertHello(get("victim", "/"));
+            engine.releaseEvents();
+
+            List<Container> after = awaitContainers("victim",
+                    c -> c.size() == 1 && !c.get(0).getId().equals(killed), "the killed container to be removed");
+            assertThat(after.get(0).getState()).isEqualTo("running");
+            assertHello(get("victim", "/"));
+            assertThat(onlyContainer("victim").getId()).isEqualTo(after.get(0).getId());
+            server.close(); // removes the container through the forwarder while it runs
+            server = null;
+        }
     }
 
     @Test
     void anUnreachableEngineIsAFast503WhileWarmInstancesServeAndCessRecovers() throws Exception {
-        Path socket = Path.of(URI.create(DockerSupport.dockerHost()).getPath());
-        try (EngineForwarder engine = new EngineForwarder(socket).start()) {
+        try (EngineForwarder engine = new EngineForwarder(engineSocket()).start()) {
             server = startServer(engine.dockerHost());
             register("{\"name\":\"warm\",\"image_name\":\"cless-test/hello\"}");
             register("{\"name\":\"cold\",\"image_name\":\"cless-test/hello\"}");
@@ -290,6 +298,21 @@ class ServerlessDockerTest {
                 Duration.ofMinutes(5), Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10),
                 Duration.ofSeconds(5), IoMode.AUTO, 2, false, Duration.ofSeconds(1), 100, Duration.ofSeconds(30));
         return new ClessServer(config).start();
+    }
+
+    /** The engine's unix socket, which an {@link EngineForwarder} relays to. */
+    private static Path engineSocket() {
+        URI host = URI.create(DockerSupport.dockerHost());
+        assertThat(host.getScheme()).as("these tests reach the engine on its unix socket").isEqualTo("unix");
+        return Path.of(host.getPath());
+    }
+
+    private void awaitNotRunning(String containerId) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (Boolean.TRUE.equals(client.inspectContainerCmd(containerId).exec().getState().getRunning())) {
+            assertThat(System.nanoTime()).as("container %s still running", containerId).isLessThan(deadline);
+            Thread.sleep(20);
+        }
     }
 
     private void register(String json) throws IOException {
