@@ -63,10 +63,15 @@ class ServerlessDockerTest {
     @AfterEach
     void tearDown() throws IOException {
         clients.shutdownNow();
+        closeServer();
+        client.close();
+    }
+
+    private void closeServer() {
         if (server != null) {
             server.close();
+            server = null;
         }
-        client.close();
     }
 
     // ---- scale to zero ----
@@ -188,64 +193,74 @@ class ServerlessDockerTest {
     @Test
     void aKilledContainerIsReplacedAndTheNextRequestSucceeds() throws Exception {
         try (EngineForwarder engine = new EngineForwarder(engineSocket()).start()) {
-            server = startServer(engine.dockerHost());
-            register("{\"name\":\"victim\",\"image_name\":\"cless-test/hello\"}");
-            assertHello(get("victim", "/"));
-            String killed = onlyContainer("victim").getId();
+            try {
+                server = startServer(engine.dockerHost());
+                register("{\"name\":\"victim\",\"image_name\":\"cless-test/hello\"}");
+                assertHello(get("victim", "/"));
+                String killed = onlyContainer("victim").getId();
 
-            // cless must not hear of the death from the engine's events: only the failed connect can tell it.
-            engine.holdEvents();
-            client.killContainerCmd(killed).exec();
-            awaitNotRunning(killed);
+                // cless must not hear of the death from the engine's events: only the failed connect can tell it.
+                engine.holdEvents();
+                client.killContainerCmd(killed).exec();
+                awaitNotRunning(killed);
 
-            // The connect to the dead container's port fails; it is retried on a fresh instance, unseen by the client.
-            assertHello(get("victim", "/"));
-            engine.releaseEvents();
+                // The connect to the dead container's port fails; it is retried on a fresh instance, unseen by the
+                // client.
+                assertHello(get("victim", "/"));
+                engine.releaseEvents();
 
-            List<Container> after = awaitContainers("victim",
-                    c -> c.size() == 1 && !c.get(0).getId().equals(killed), "the killed container to be removed");
-            assertThat(after.get(0).getState()).isEqualTo("running");
-            assertHello(get("victim", "/"));
-            assertThat(onlyContainer("victim").getId()).isEqualTo(after.get(0).getId());
-            server.close(); // removes the container through the forwarder while it runs
-            server = null;
+                List<Container> after = awaitContainers("victim",
+                        c -> c.size() == 1 && !c.get(0).getId().equals(killed), "the killed container to be removed");
+                assertThat(after.get(0).getState()).isEqualTo("running");
+                assertHello(get("victim", "/"));
+                assertThat(onlyContainer("victim").getId()).isEqualTo(after.get(0).getId());
+            } finally {
+                closeServer(); // removes the containers through the forwarder while it runs
+            }
         }
     }
 
     @Test
-    void anUnreachableEngineIsAFast503WhileWarmInstancesServeAndCessRecovers() throws Exception {
+    void anUnreachableEngineIsAFast503WhileWarmInstancesServeAndClessRecovers() throws Exception {
         try (EngineForwarder engine = new EngineForwarder(engineSocket()).start()) {
-            server = startServer(engine.dockerHost());
-            register("{\"name\":\"warm\",\"image_name\":\"cless-test/hello\"}");
-            register("{\"name\":\"cold\",\"image_name\":\"cless-test/hello\"}");
-            assertHello(get("warm", "/"));
+            try {
+                server = startServer(engine.dockerHost());
+                register("{\"name\":\"warm\",\"image_name\":\"cless-test/hello\"}");
+                register("{\"name\":\"cold\",\"image_name\":\"cless-test/hello\"}");
+                register("{\"name\":\"lapsed\",\"image_name\":\"cless-test/hello\",\"idle_timeout_seconds\":1}");
+                assertHello(get("warm", "/"));
+                assertHello(get("lapsed", "/"));
 
-            engine.stop();
+                engine.stop();
 
-            long began = System.nanoTime();
-            RawHttp.Response refused = get("cold", "/");
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-            log.info("A cold service answered {} in {} ms with the engine unreachable", refused.status(), millis);
-            assertThat(refused.status()).isEqualTo(503);
-            assertThat(refused.header("Retry-After")).isNotBlank();
-            assertThat(millis).as("503 within a second of the request, took %d ms", millis).isLessThan(1_000);
-            assertHello(get("warm", "/"));
-            assertThat(get("cold", "/").status()).isEqualTo(503);
+                long began = System.nanoTime();
+                RawHttp.Response refused = get("cold", "/");
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+                log.info("A cold service answered {} in {} ms with the engine unreachable", refused.status(), millis);
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.header("Retry-After")).isNotBlank();
+                assertThat(millis).as("503 within a second of the request, took %d ms", millis).isLessThan(1_000);
+                assertHello(get("warm", "/"));
+                assertThat(get("cold", "/").status()).isEqualTo(503);
+                // Meanwhile the idle instance of "lapsed" is reaped, but its container cannot be removed yet.
+                Thread.sleep(2_500);
 
-            engine.start();
+                engine.start();
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-            RawHttp.Response recovered = get("cold", "/");
-            while (recovered.status() != 200 && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                recovered = get("cold", "/");
+                long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+                RawHttp.Response recovered = get("cold", "/");
+                while (recovered.status() != 200 && System.nanoTime() < deadline) {
+                    Thread.sleep(250);
+                    recovered = get("cold", "/");
+                }
+                assertHello(recovered);
+                assertHello(get("warm", "/"));
+                assertThat(containersOf("cold")).hasSize(1);
+                assertThat(containersOf("warm")).hasSize(1);
+                awaitContainers("lapsed", List::isEmpty, "the container reaped during the outage to be removed");
+            } finally {
+                closeServer(); // removes the containers through the forwarder while it runs
             }
-            assertHello(recovered);
-            assertHello(get("warm", "/"));
-            assertThat(containersOf("cold")).hasSize(1);
-            assertThat(containersOf("warm")).hasSize(1);
-            server.close(); // removes the containers through the forwarder while it runs
-            server = null;
         }
     }
 
