@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Third step: acquires an instance of the routed service and connects to it, then hands both channels and the
  * bytes read so far to a {@link RelaySession}. Nothing is read from the client meanwhile: its further bytes stay
- * in the socket, which is the backpressure during a cold start. Failures become 502, 503 or 504.
+ * in the socket, which is the backpressure during a cold start. A connect that fails (nothing was sent upstream
+ * yet) is retried once on a fresh instance; failures become 502, 503 or 504.
  */
 public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AwaitInstanceHandler.class);
@@ -29,6 +30,8 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     private final String host;
     private ByteBuf pending;
     private boolean clientGone;
+    /** A failed connect is retried once, on a fresh instance; nothing was sent upstream yet, so it is safe. */
+    private boolean retried;
 
     public AwaitInstanceHandler(ConnectionPath path, ServiceDefinition service, String host, ByteBuf pending) {
         this.path = path;
@@ -39,8 +42,11 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        Channel inbound = ctx.channel();
-        Future<InstanceLease> acquired = path.instances().acquire(service, inbound.eventLoop());
+        acquire(ctx);
+    }
+
+    private void acquire(ChannelHandlerContext ctx) {
+        Future<InstanceLease> acquired = path.instances().acquire(service, ctx.channel().eventLoop());
         acquired.addListener(f -> onAcquired(ctx, acquired));
     }
 
@@ -67,13 +73,21 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
         Channel inbound = ctx.channel();
         if (!connect.isSuccess()) {
             Throwable cause = connect.cause();
-            lease.connectFailed(cause);
+            lease.connectFailed(cause); // the manager replaces the instance
             lease.release();
-            if (!clientGone) {
-                path.errors().send(inbound, ClientError.BAD_GATEWAY, host, "connecting to service "
-                        + service.name() + " instance " + lease.instanceId() + " at " + lease.address()
-                        + " failed: " + cause.getMessage());
+            if (clientGone) {
+                return;
             }
+            if (!retried) {
+                retried = true;
+                log.debug("Connecting to service {} instance {} at {} failed ({}); retrying on a fresh instance",
+                        service.name(), lease.instanceId(), lease.address(), cause.getMessage());
+                acquire(ctx);
+                return;
+            }
+            path.errors().send(inbound, ClientError.BAD_GATEWAY, host, "connecting to service "
+                    + service.name() + " instance " + lease.instanceId() + " at " + lease.address()
+                    + " failed: " + cause.getMessage());
             return;
         }
         Channel outbound = connect.channel();

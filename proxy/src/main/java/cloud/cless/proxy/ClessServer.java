@@ -227,6 +227,31 @@ public final class ClessServer implements AutoCloseable {
                 log.warn("Could not remove every managed container on shutdown: {}", e.toString());
             }
         }
+        closeOpened();
+        log.info("cless stopped");
+    }
+
+    /**
+     * Stops the way a crash or a kill -9 would as far as containers go: connections are cut and everything is
+     * closed, but the managed containers are left running for the next start to adopt. For tests of adoption
+     * across a restart; {@link #close()} is the shutdown. Idempotent; blocks.
+     */
+    public synchronized void closeLeavingContainers() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (adminServer != null) {
+            adminServer.close();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        closeOpened();
+        log.info("cless stopped, managed containers left running");
+    }
+
+    private void closeOpened() {
         while (!opened.isEmpty()) {
             AutoCloseable resource = opened.pop();
             try {
@@ -235,7 +260,6 @@ public final class ClessServer implements AutoCloseable {
                 log.warn("Error while closing {}: {}", resource, e.toString());
             }
         }
-        log.info("cless stopped");
     }
 
     private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {

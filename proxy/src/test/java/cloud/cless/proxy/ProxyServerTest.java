@@ -53,6 +53,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
@@ -515,8 +516,32 @@ class ProxyServerTest {
         }
         instances.leaseTo(closed);
         assertError(exchange(get(HOST)), 502, "connecting to service hello");
-        awaitReleased(1);
+        // The first failure is retried once on a fresh lease; the second one is the client's 502.
+        awaitReleased(2);
+        assertThat(instances.leases).allSatisfy(l -> assertThat(l.connectFailure.get()).isNotNull());
+    }
+
+    @Test
+    void aRefusedConnectIsRetriedOnceOnAFreshInstanceUnseenByTheClient() throws Exception {
+        InetSocketAddress closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        }
+        backend = new TestBackend(socket -> {
+            assertThat(readHead(socket.getInputStream())).startsWith("GET /retried HTTP/1.1\r\n");
+            write(socket, ok("served by the fresh instance"));
+        });
+        InetSocketAddress fresh = backend.address();
+        AtomicInteger acquires = new AtomicInteger();
+        instances.answer((service, loop) ->
+                loop.newSucceededFuture(instances.newLease(acquires.getAndIncrement() == 0 ? closed : fresh)));
+
+        String response = exchange("GET /retried HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n");
+
+        assertThat(response).isEqualTo(ok("served by the fresh instance"));
+        awaitReleased(2);
         assertThat(instances.leases.get(0).connectFailure.get()).isNotNull();
+        assertThat(instances.leases.get(1).connectFailure.get()).isNull();
     }
 
     @Test

@@ -78,6 +78,8 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private final AtomicBoolean engineCheckScheduled = new AtomicBoolean();
     private volatile long engineRetryMillis = ENGINE_RETRY_FIRST_MILLIS;
     private volatile ScheduledFuture<?> engineCheck;
+    /** Containers (id -> name) whose removal failed while the engine was unreachable: removed once it is back. */
+    private final Map<String, String> unremoved = new ConcurrentHashMap<>();
     /** The engine's event stream for this installation, while it is open. */
     private CompletableFuture<Void> watching; // guarded by this, as are changes of engineDown
 
@@ -188,6 +190,14 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
                 }
                 apply(pool, fx);
             }
+            for (Map.Entry<String, String> left : unremoved.entrySet()) {
+                gone.add(runtime.remove(left.getKey()).handle((r, err) -> {
+                    if (err != null) {
+                        log.warn("Could not remove container {}: {}", left.getValue(), unwrap(err).getMessage());
+                    }
+                    return null;
+                }));
+            }
             return CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new));
         }).thenRun(() -> log.info("All managed containers stopped and removed"));
     }
@@ -248,6 +258,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         return runtime.listManaged(installationId)
                 .thenCompose(found -> {
                     engineUp();
+                    removeUnremoved();
                     return reconciled ? dropVanished(found, listedAt) : reconcile(found).thenRun(this::reconciled);
                 })
                 .handle((v, err) -> {
@@ -367,6 +378,22 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             }
             apply(pool, fx);
             return;
+        }
+    }
+
+    /** Removes the containers whose removal failed during an outage; a failure now leaves them for the next check. */
+    private void removeUnremoved() {
+        for (Map.Entry<String, String> left : unremoved.entrySet()) {
+            String containerId = left.getKey();
+            runtime.remove(containerId).whenComplete((v, err) -> {
+                if (err == null) {
+                    unremoved.remove(containerId);
+                    log.info("Removed container {} ({}), which the unreachable engine had kept", left.getValue(),
+                            shortId(containerId));
+                } else {
+                    log.debug("Container {} still cannot be removed: {}", left.getValue(), unwrap(err).getMessage());
+                }
+            });
         }
     }
 
@@ -702,9 +729,16 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             removed = stopped.thenCompose(v -> runtime.remove(containerId));
         }
         removed.whenComplete((v, err) -> {
-            if (err != null) {
+            Throwable cause = err == null ? null : unwrap(err);
+            if (cause instanceof RuntimeFailure failure && failure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
+                // The container may well still run: remove it once the engine answers again, not never.
+                unremoved.put(containerId, instance.containerName());
+                log.warn("Could not remove container {} of service {} now; removing it once the engine is back: {}",
+                        instance.containerName(), instance.service(), cause.getMessage());
+                engineFailed(failure);
+            } else if (cause != null) {
                 log.warn("Could not remove container {} of service {}: {}", instance.containerName(),
-                        instance.service(), unwrap(err).getMessage());
+                        instance.service(), cause.getMessage());
             }
             int port = instance.hostPort;
             if (port > 0) {

@@ -472,6 +472,25 @@ class ContainerInstanceManagerTest {
     }
 
     @Test
+    void aContainerReapedWhileTheEngineIsDownIsRemovedOnceItIsBack() throws Exception {
+        registered.add(service("idle").idleTimeoutSeconds(1).build());
+        manager.start().get(30, TimeUnit.SECONDS);
+        lease(registered.get(0)).release();
+        String containerId = manager.instances("idle").get(0).containerId();
+        runtime.removeFailure = engineUnreachable();
+        runtime.listFailure = engineUnreachable();
+        clock.advanceMillis(5_000);
+
+        waitUntil(() -> manager.instances("idle").isEmpty());
+        Thread.sleep(300);
+        assertThat(runtime.containers).containsKey(containerId);
+
+        runtime.removeFailure = null;
+        runtime.listFailure = null;
+        waitUntil(() -> !runtime.containers.containsKey(containerId));
+    }
+
+    @Test
     void reconcileAdoptsRunningContainersOfKnownServicesAndRemovesTheRest() throws Exception {
         ServiceDefinition hello = service("hello").build();
         ServiceDefinition warm = service("warm").minInstances(1).build();

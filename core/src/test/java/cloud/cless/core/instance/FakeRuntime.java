@@ -62,6 +62,7 @@ final class FakeRuntime implements ContainerRuntime {
     volatile RuntimeFailure listFailure;
     volatile RuntimeFailure createFailure;
     volatile RuntimeFailure startFailure;
+    volatile RuntimeFailure removeFailure;
     volatile CompletableFuture<Void> createGate = CompletableFuture.completedFuture(null);
     volatile App app = App.ANSWERS;
 
@@ -175,6 +176,10 @@ final class FakeRuntime implements ContainerRuntime {
     public CompletableFuture<Void> remove(String containerId) {
         calls.add("remove " + containerId);
         return run(() -> {
+            RuntimeFailure failure = removeFailure;
+            if (failure != null) {
+                throw failure;
+            }
             Container container = containers.remove(containerId);
             if (container != null) {
                 closeApp(container);

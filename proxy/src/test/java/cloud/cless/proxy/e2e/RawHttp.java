@@ -1,6 +1,8 @@
 package cloud.cless.proxy.e2e;
 
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,7 +26,49 @@ final class RawHttp {
         }
     }
 
+    /** A connection kept open across several writes and reads, for long-lived and pass-through tests. */
+    static final class Connection implements Closeable {
+        private final Socket socket;
+
+        private Connection(Socket socket) {
+            this.socket = socket;
+        }
+
+        void write(String text) throws IOException {
+            OutputStream out = socket.getOutputStream();
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        /** Reads exactly {@code length} bytes (UTF-8 text); fails when the connection ends before. */
+        String read(int length) throws IOException {
+            byte[] bytes = socket.getInputStream().readNBytes(length);
+            if (bytes.length < length) {
+                throw new EOFException("connection ended after " + bytes.length + " of " + length + " bytes: '"
+                        + new String(bytes, StandardCharsets.UTF_8) + "'");
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
     private RawHttp() {
+    }
+
+    static Connection open(InetSocketAddress proxy) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.connect(proxy, 5_000);
+            socket.setSoTimeout(60_000);
+            return new Connection(socket);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
     }
 
     static Response get(InetSocketAddress proxy, String host, String path) throws IOException {
