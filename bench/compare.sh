@@ -125,7 +125,8 @@ nginx -p "$work/nginx-backend" -c "$work/nginx-backend/nginx.conf" & pids+=($!)
 nginx -p "$work/nginx-proxy" -c "$work/nginx-proxy/nginx.conf" & pids+=($!)
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
 haproxy_pid=$!
-CLESS_JAVA_OPTS="${CLESS_JAVA_OPTS:-}" bin/cless serve --bind 127.0.0.1 --port "$CLESS" --admin-port "$CLESS_ADMIN" \
+# Like the peers (access_log off, no HAProxy log), cless runs without its access log.
+CLESS_ACCESS_LOG_LEVEL=OFF bin/cless serve --bind 127.0.0.1 --port "$CLESS" --admin-port "$CLESS_ADMIN" \
   --admin-token bench --store memory --data-dir "$work/cless-data" --event-loop-threads 1 \
   >"$work/cless.log" 2>&1 & pids+=($!)
 cless_pid=$!
@@ -233,7 +234,7 @@ mkdir -p "$(dirname "$out")"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
   echo "- wrk -t1, ${duration} s per run, $rounds interleaved rounds (median shown); backend: nginx, 1 worker, fixed 6-byte body"
-  echo "- every proxy has one worker/thread; cless: --event-loop-threads 1, launcher defaults (bin/cless)"
+  echo "- every proxy has one worker/thread and no access log; cless: --event-loop-threads 1, launcher defaults (bin/cless), CLESS_ACCESS_LOG_LEVEL=OFF"
   echo
   echo "| target | keep-alive c50 req/s | p50 ms | p99 ms | CPU µs/req | c1 p50 ms | c1 p99 ms | new conn/req c50 req/s |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
