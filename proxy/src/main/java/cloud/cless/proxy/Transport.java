@@ -38,12 +38,13 @@ public record Transport(
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
     /**
-     * Picks the transport for {@code requested}; AUTO takes epoll when available, else NIO. An explicitly
+     * Picks the transport for {@code requested}; AUTO takes io_uring when available (measured fastest for the
+     * relay: bench/compare.sh), else epoll, else NIO. An explicitly
      * requested native transport that is not available is an error that says why.
      */
     public static Transport select(IoMode requested) {
         Transport chosen = switch (requested) {
-            case AUTO -> Epoll.isAvailable() ? epoll() : nio();
+            case AUTO -> IoUring.isAvailable() ? ioUring() : Epoll.isAvailable() ? epoll() : nio();
             case EPOLL -> {
                 if (!Epoll.isAvailable()) {
                     throw new IllegalStateException("--io epoll: epoll is not available: "
@@ -60,8 +61,9 @@ public record Transport(
             }
             case NIO -> nio();
         };
-        if (requested == IoMode.AUTO && chosen.mode == IoMode.NIO) {
-            log.info("Using the NIO transport (epoll not available: {})", String.valueOf(Epoll.unavailabilityCause()));
+        if (requested == IoMode.AUTO && chosen.mode != IoMode.IO_URING) {
+            log.info("Using the {} transport (io_uring not available: {})",
+                    chosen.mode.name().toLowerCase(java.util.Locale.ROOT), String.valueOf(IoUring.unavailabilityCause()));
         } else {
             log.info("Using the {} transport", chosen.mode.name().toLowerCase(java.util.Locale.ROOT));
         }

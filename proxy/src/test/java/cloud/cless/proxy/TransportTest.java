@@ -26,7 +26,8 @@ class TransportTest {
 
     @Test
     void autoPrefersEpoll() {
-        assertThat(Transport.select(IoMode.AUTO).mode()).isEqualTo(Epoll.isAvailable() ? IoMode.EPOLL : IoMode.NIO);
+        assertThat(Transport.select(IoMode.AUTO).mode()).isEqualTo(
+                IoUring.isAvailable() ? IoMode.IO_URING : Epoll.isAvailable() ? IoMode.EPOLL : IoMode.NIO);
     }
 
     @Test

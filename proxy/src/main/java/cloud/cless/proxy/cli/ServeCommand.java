@@ -86,7 +86,7 @@ public final class ServeCommand implements Callable<Integer> {
     Duration drainTimeout;
 
     @Option(names = "--io", defaultValue = "${env:CLESS_IO:-auto}",
-            description = "I/O transport: ${COMPLETION-CANDIDATES} (auto: epoll when available, else nio).")
+            description = "I/O transport: ${COMPLETION-CANDIDATES} (auto: io_uring when available, else epoll, else nio).")
     IoMode io;
 
     @Option(names = "--event-loop-threads", defaultValue = "${env:CLESS_EVENT_LOOP_THREADS:-0}",
