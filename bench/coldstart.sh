@@ -39,6 +39,7 @@ PORT=18184 ADMIN=18185 TOKEN=coldstart
 work="$(mktemp -d /tmp/cless-coldstart.XXXXXX)"
 cless_pid=""
 cleanup() {
+  set +e  # best effort: a failing kill or wait must not stop the clean-up
   [ -n "$cless_pid" ] && kill "$cless_pid" 2>/dev/null && wait "$cless_pid" 2>/dev/null
   docker ps -aq --filter label=cloud.cless.bench=engine | xargs -r docker rm -f >/dev/null 2>&1 || true
   rm -rf "$work"

@@ -51,6 +51,7 @@ BACKEND=18080 NGINX=18081 HAPROXY_HTTP=18082 HAPROXY_TCP=18083 CLESS=18084 CLESS
 work="$(mktemp -d /tmp/cless-compare.XXXXXX)"
 pids=()
 cleanup() {
+  set +e  # best effort: a failing kill or wait must not stop the clean-up
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -38,30 +37,8 @@ public final class TestImages {
     private static final Path BUSYBOX = Path.of("/bin/busybox");
     private static final String HTTPD = "\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"";
 
-    private static final Map<String, String> CGI_SCRIPTS = Map.of(
-            "env", """
-                    #!/bin/busybox sh
-                    echo "Content-Type: text/plain"
-                    echo ""
-                    /bin/busybox env
-                    """,
-            "slow", """
-                    #!/bin/busybox sh
-                    secs="$QUERY_STRING"
-                    case "$secs" in ''|*[!0-9]*) secs=1 ;; esac
-                    /bin/busybox sleep "$secs"
-                    echo "Content-Type: text/plain"
-                    echo ""
-                    echo "slept $secs"
-                    """,
-            "echo", """
-                    #!/bin/busybox sh
-                    echo "Content-Type: application/octet-stream"
-                    echo ""
-                    if [ -n "$CONTENT_LENGTH" ] && [ "$CONTENT_LENGTH" -gt 0 ]; then
-                      /bin/busybox head -c "$CONTENT_LENGTH"
-                    fi
-                    """);
+    /** The hello image's content is the repository's example app, so the walk-through and the tests agree. */
+    private static final Path EXAMPLE = Path.of("examples", "hello", "www");
 
     // Once per JVM: the images do not change while tests run. Guarded by the class lock.
     private static boolean built;
@@ -129,13 +106,29 @@ public final class TestImages {
     }
 
     private static void writeWww(Path www) throws IOException {
-        Path cgiBin = Files.createDirectories(www.resolve("cgi-bin"));
-        Files.writeString(www.resolve("index.html"), HELLO_BODY + "\n", StandardCharsets.UTF_8);
-        for (Map.Entry<String, String> script : CGI_SCRIPTS.entrySet()) {
-            Path file = cgiBin.resolve(script.getKey());
-            Files.writeString(file, script.getValue(), StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path example = exampleWww();
+        try (Stream<Path> files = Files.walk(example)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = www.resolve(example.relativize(source).toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target);
+                    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
+                            source.getParent().endsWith("cgi-bin") ? "rwxr-xr-x" : "rw-r--r--"));
+                }
+            }
         }
+    }
+
+    /** examples/hello/www of this checkout, found from the module directory the tests run in. */
+    private static Path exampleWww() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve(EXAMPLE))) {
+                return dir.resolve(EXAMPLE);
+            }
+        }
+        throw new IllegalStateException("examples/hello/www not found above " + Path.of("").toAbsolutePath());
     }
 
     private static void deleteRecursively(Path root) {
