@@ -46,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * probes, scale-out up to {@code max_instances} with a bounded wait queue, idle reaping, draining on definition
  * changes, adoption of containers left from an earlier run, and removal of everything on shutdown.
  *
+ * <p>Cold-start work is moved off the critical path: each container service keeps one spare container created
+ * but not started (see {@link ServicePool}), made once containers left from an earlier run are reconciled, at
+ * registration, and again whenever one is used or an instance goes. A cold start starts the spare; only when there
+ * is none (or creating it failed) does it create a container itself. With {@code idle_action: pause} idle instances
+ * are paused and the next connection unpauses one, without a readiness probe: its app was listening when it was
+ * frozen, and connections made meanwhile wait in its socket's backlog.
+ *
  * <p>Per-service state lives in {@link ServicePool}s whose short locked sections only decide; engine calls and
  * promise completions happen outside the locks.
  */
@@ -53,6 +60,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     private static final Logger log = LoggerFactory.getLogger(ContainerInstanceManager.class);
     static final int DEFAULT_STARTUP_TIMEOUT_SECONDS = 30;
     private static final Duration SHUTDOWN_POLL = Duration.ofMillis(50);
+    private static final String PAUSED = "paused";
     /** Checks of an engine that is down (or of one whose event stream ended) back off from 1 s to 30 s. */
     static final long ENGINE_RETRY_FIRST_MILLIS = 1_000;
     static final long ENGINE_RETRY_MAX_MILLIS = 30_000;
@@ -170,9 +178,11 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
                 watching.cancel(false);
             }
         }
+        List<CompletableFuture<Void>> sparesGone = new ArrayList<>();
         for (ServicePool pool : pools.values()) {
             Effects fx = new Effects();
             pool.close(fx);
+            fx.spareDiscards.forEach(spare -> sparesGone.add(spare.gone));
             apply(pool, fx);
             for (Instance starting : pool.starting()) {
                 Future<Void> inFlight = starting.probe;
@@ -182,7 +192,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             }
         }
         return drained(System.nanoTime() + drain.toNanos()).thenCompose(v -> {
-            List<CompletableFuture<Void>> gone = new ArrayList<>();
+            List<CompletableFuture<Void>> gone = new ArrayList<>(sparesGone);
             for (ServicePool pool : pools.values()) {
                 Effects fx = new Effects();
                 for (Instance instance : pool.removeAll(fx)) {
@@ -398,11 +408,12 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
     }
 
     private CompletableFuture<Void> dropVanished(List<ManagedContainer> found, long listedAtMillis) {
-        Set<String> running = found.stream().filter(ManagedContainer::isRunning).map(ManagedContainer::id)
-                .collect(Collectors.toSet());
+        Set<String> running = found.stream().filter(c -> c.isRunning() || PAUSED.equals(c.state()))
+                .map(ManagedContainer::id).collect(Collectors.toSet());
+        Set<String> exists = found.stream().map(ManagedContainer::id).collect(Collectors.toSet());
         for (ServicePool pool : pools.values()) {
             Effects fx = new Effects();
-            for (Instance gone : pool.dropVanished(id -> running.contains(id), listedAtMillis, fx)) {
+            for (Instance gone : pool.dropVanished(running::contains, exists::contains, listedAtMillis, fx)) {
                 log.warn("Container {} of instance {} of service {} stopped running unnoticed; removing it",
                         shortId(gone.containerId), gone.id, gone.service());
             }
@@ -418,7 +429,8 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         for (ManagedContainer container : found) {
             ServiceDefinition def = known.get(container.service());
             String unfit = unfitForAdoption(container, def);
-            Instance adopted = unfit == null ? pool(def).adopt(def, container) : null;
+            boolean paused = PAUSED.equals(container.state());
+            Instance adopted = unfit == null ? pool(def).adopt(def, container, paused) : null;
             if (adopted == null) {
                 String reason = unfit == null ? "more than max_instances" : unfit;
                 log.info("Removing container {} ({}) left from an earlier run: {}", container.name(),
@@ -429,7 +441,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
                 }));
                 continue;
             }
-            work.add(adopt(pool(def), adopted));
+            work.add(paused ? adoptPaused(pool(def), adopted) : adopt(pool(def), adopted));
         }
         return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
     }
@@ -441,13 +453,33 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         if (def.isUpstream()) {
             return "service is now an upstream";
         }
-        if (!container.isRunning()) {
+        if (!container.isRunning() && !PAUSED.equals(container.state())) {
+            // Also a spare ("created") of an earlier run: which definition made it is unknown, a new one is made.
             return "container is " + container.state();
         }
         if (container.hostPort() <= 0 || container.instanceId() == null || container.instanceId().isBlank()) {
             return "labels incomplete";
         }
         return null;
+    }
+
+    /** A paused container stays paused, its port reserved, until a connection resumes it. */
+    private CompletableFuture<Void> adoptPaused(ServicePool pool, Instance instance) {
+        try {
+            ports.markUsed(instance.hostPort);
+        } catch (RuntimeException e) {
+            int port = instance.hostPort;
+            instance.hostPort = -1;
+            Effects fx = new Effects();
+            pool.resumeFailed(instance, fx); // removes it; it has no waiters yet
+            apply(pool, fx);
+            log.warn("Removing paused container {} of service {}: host port {} cannot be reserved: {}",
+                    instance.containerName(), instance.service(), port, e.getMessage());
+            return instance.gone;
+        }
+        log.info("Adopted paused container {} ({}) of service {} on port {}", instance.containerName(),
+                shortId(instance.containerId), instance.service(), instance.hostPort);
+        return CompletableFuture.completedFuture(null);
     }
 
     private CompletableFuture<Void> adopt(ServicePool pool, Instance instance) {
@@ -486,17 +518,16 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         if (down != null) {
             // Known down: fail now (503) rather than let every connection wait on the engine.
             AcquireFailure failure = failure(instance, down);
+            if (instance.spare != null) {
+                discardSpare(instance.spare); // claimed, but this start never takes it over
+            }
             coldStartFailed(instance, failure);
             fail(pool, instance, failure);
             return;
         }
-        // acquire() runs on an event loop: the port search (bind checks) goes to the blocking executor.
-        started = CompletableFuture.runAsync(() -> instance.hostPort = ports.allocate(), blocking)
-                .thenCompose(v -> runtime.create(spec(instance)))
-                .thenCompose(containerId -> {
-                    instance.containerId = containerId;
-                    return runtime.start(containerId);
-                })
+        CompletableFuture<String> container = instance.spare == null ? createFor(instance) : fromSpare(instance);
+        started = container
+                .thenCompose(containerId -> runtime.start(containerId))
                 .thenCompose(v -> awaitReady(instance));
         started.whenComplete((v, err) -> {
             if (err == null) {
@@ -515,19 +546,143 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         });
     }
 
-    private ContainerSpec spec(Instance instance) {
-        ServiceDefinition def = instance.definition;
+    /** Allocates a port and creates the container: the cold start's own path when there is no spare. */
+    private CompletableFuture<String> createFor(Instance instance) {
+        // acquire() runs on an event loop: the port search (bind checks) goes to the blocking executor.
+        return CompletableFuture.runAsync(() -> instance.hostPort = ports.allocate(), blocking)
+                .thenCompose(v -> runtime.create(spec(instance.definition, instance.id, instance.hostPort)))
+                .thenApply(containerId -> {
+                    instance.containerId = containerId;
+                    return containerId;
+                });
+    }
+
+    /**
+     * The claimed spare's container (waiting for its creation if that is still in flight); the instance owns its
+     * container and port from here. When creating the spare failed, the cold start creates one itself.
+     */
+    private CompletableFuture<String> fromSpare(Instance instance) {
+        Spare spare = instance.spare;
+        return spare.created.handle((containerId, err) -> {
+            if (err != null) {
+                log.debug("Spare {} of service {} was not created, creating a container instead: {}",
+                        spare.containerName(), spare.service(), unwrap(err).getMessage());
+                return createFor(instance);
+            }
+            instance.hostPort = spare.hostPort;
+            instance.containerId = containerId;
+            return CompletableFuture.completedFuture(containerId);
+        }).thenCompose(f -> f);
+    }
+
+    private ContainerSpec spec(ServiceDefinition def, String instanceId, int hostPort) {
         int containerPort = def.port() == null ? 8080 : def.port();
         Map<String, String> env = new LinkedHashMap<>(def.env());
         env.put("PORT", Integer.toString(containerPort));
         Map<String, String> labels = Map.of(
                 ContainerLabels.MANAGED, "true",
                 ContainerLabels.SERVICE, def.name(),
-                ContainerLabels.INSTANCE, instance.id,
-                ContainerLabels.HOST_PORT, Integer.toString(instance.hostPort),
+                ContainerLabels.INSTANCE, instanceId,
+                ContainerLabels.HOST_PORT, Integer.toString(hostPort),
                 ContainerLabels.INSTALLATION, installationId);
-        return new ContainerSpec(instance.containerName(), def.imageReference(), containerPort, instance.hostPort,
-                env, labels, def.memoryMb(), def.cpus());
+        return new ContainerSpec("cless-" + def.name() + "-" + instanceId, def.imageReference(), containerPort,
+                hostPort, env, labels, def.memoryMb(), def.cpus());
+    }
+
+    // ---- spares ----
+
+    /** Creates {@code spare}'s container in the background; a failure is logged once and not retried in a loop. */
+    private void createSpare(ServicePool pool, Spare spare) {
+        ServiceDefinition def = spare.definition;
+        CompletableFuture.runAsync(() -> spare.hostPort = ports.allocate(), blocking)
+                .thenCompose(v -> runtime.create(spec(def, spare.id, spare.hostPort)))
+                .whenComplete((containerId, err) -> {
+                    if (err == null) {
+                        spare.containerId = containerId;
+                        spare.createdAtMillis = clock.millis();
+                        log.debug("Created spare container {} ({}) of service {} on port {}", spare.containerName(),
+                                shortId(containerId), def.name(), spare.hostPort);
+                        spare.created.complete(containerId);
+                        return;
+                    }
+                    Throwable cause = unwrap(err);
+                    if (spare.hostPort > 0) {
+                        ports.release(spare.hostPort);
+                    }
+                    boolean engineUnavailable = cause instanceof RuntimeFailure failure
+                            && failure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE;
+                    if (pool.spareFailed(spare, engineUnavailable) && !engineUnavailable) {
+                        log.warn("Could not create a spare container of service {} (image {}); cold starts create "
+                                + "their own until one succeeds: {}", def.name(), def.imageReference(),
+                                cause.getMessage());
+                    }
+                    if (engineUnavailable) {
+                        engineFailed(cause);
+                    }
+                    spare.created.completeExceptionally(cause);
+                    spare.gone.complete(null);
+                });
+    }
+
+    /** Removes a spare no longer wanted once its creation is over, then gives its port back. */
+    private void discardSpare(Spare spare) {
+        spare.created.whenComplete((containerId, err) -> {
+            if (err != null) {
+                return; // nothing was created, the port is back already, and gone is complete
+            }
+            runtime.remove(containerId).whenComplete((v, removeErr) -> {
+                if (removeErr != null) {
+                    Throwable cause = unwrap(removeErr);
+                    if (cause instanceof RuntimeFailure failure
+                            && failure.kind() == RuntimeFailure.Kind.ENGINE_UNAVAILABLE) {
+                        unremoved.put(containerId, spare.containerName());
+                    }
+                    log.warn("Could not remove spare container {} of service {}: {}", spare.containerName(),
+                            spare.service(), cause.getMessage());
+                }
+                ports.release(spare.hostPort);
+                spare.gone.complete(null);
+            });
+        });
+    }
+
+    // ---- pause ----
+
+    private void pause(Instance instance) {
+        String containerId = instance.containerId;
+        log.info("Pausing idle instance {} of service {} (container {})", instance.id, instance.service(),
+                shortId(containerId));
+        instance.pausing = runtime.pause(containerId).whenComplete((v, err) -> {
+            if (err != null) {
+                log.warn("Could not pause container {} of service {}; it keeps running: {}",
+                        instance.containerName(), instance.service(), unwrap(err).getMessage());
+            }
+        });
+    }
+
+    /** Unpauses a paused instance for its waiters; when that fails it is removed and they get a cold start. */
+    private void resume(ServicePool pool, Instance instance) {
+        long began = System.nanoTime();
+        CompletableFuture<Void> pausing = instance.pausing;
+        CompletableFuture<Void> paused = pausing == null ? CompletableFuture.completedFuture(null) : pausing;
+        // A pause that failed left the container running: nothing to unpause then.
+        paused.handle((v, err) -> err == null ? runtime.unpause(instance.containerId)
+                        : CompletableFuture.<Void>completedFuture(null))
+                .thenCompose(f -> f)
+                .whenComplete((v, err) -> {
+                    if (err == null) {
+                        log.info("Resumed paused instance {} of service {} (container {}) in {} ms", instance.id,
+                                instance.service(), shortId(instance.containerId),
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+                        ready(pool, instance, began, false);
+                        return;
+                    }
+                    log.warn("Could not unpause container {} of service {}; removing it and starting another: {}",
+                            instance.containerName(), instance.service(), unwrap(err).getMessage());
+                    Effects fx = new Effects();
+                    pool.resumeFailed(instance, fx);
+                    apply(pool, fx);
+                });
     }
 
     private CompletableFuture<Void> awaitReady(Instance instance) {
@@ -690,6 +845,28 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
         for (Instance instance : fx.starts) {
             coldStart(pool, instance);
         }
+        for (Instance instance : fx.pauses) {
+            pause(instance);
+        }
+        for (Instance instance : fx.resumes) {
+            resume(pool, instance);
+        }
+        for (Spare spare : fx.spareDiscards) {
+            discardSpare(spare);
+        }
+        for (Spare spare : fx.spareCreates) {
+            createSpare(pool, spare);
+        }
+        if (fx.spareWanted && mayCreate()) {
+            Effects more = new Effects();
+            pool.replenish(true, more);
+            apply(pool, more);
+        }
+    }
+
+    /** Containers are created (started, spares) only once reconciled, while the engine is up and cless runs. */
+    private boolean mayCreate() {
+        return reconciled && engineDown == null && !shuttingDown;
     }
 
     private void queueMetrics(ServicePool pool, Effects fx) {
@@ -765,7 +942,7 @@ public final class ContainerInstanceManager implements InstanceManager, ServiceL
             return;
         }
         Effects fx = new Effects();
-        pool.maintain(fx, reconciled && engineDown == null);
+        pool.maintain(fx, mayCreate());
         apply(pool, fx);
     }
 

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What a {@link ServicePool} decided under its lock and the manager carries out after releasing it: completing
- * promises, starting and removing containers. Keeps the locked sections short and free of outside calls.
+ * promises, starting, pausing and removing containers, creating
+ * and discarding spares. Keeps the locked sections short and free of outside calls.
  */
 final class Effects {
     record Grant(Instance instance, Waiter waiter) {
@@ -22,6 +23,14 @@ final class Effects {
     final List<Instance> starts = new ArrayList<>();
     final List<Retire> retires = new ArrayList<>();
     final List<Waiter> queued = new ArrayList<>();
+    /** Spares to create, and spares no longer wanted whose containers go once they exist. */
+    final List<Spare> spareCreates = new ArrayList<>();
+    final List<Spare> spareDiscards = new ArrayList<>();
+    /** Idle instances to pause, and paused instances to unpause for their waiters. */
+    final List<Instance> pauses = new ArrayList<>();
+    final List<Instance> resumes = new ArrayList<>();
+    /** The pool may be left without a spare: the manager replenishes it when containers may be created. */
+    boolean spareWanted;
     /** Connections turned away because the service's queue was full. */
     int queueFull;
 
@@ -39,6 +48,22 @@ final class Effects {
 
     void retire(Instance instance, boolean graceful, String reason) {
         retires.add(new Retire(instance, graceful, reason));
+    }
+
+    void createSpare(Spare spare) {
+        spareCreates.add(spare);
+    }
+
+    void discardSpare(Spare spare) {
+        spareDiscards.add(spare);
+    }
+
+    void pause(Instance instance) {
+        pauses.add(instance);
+    }
+
+    void resume(Instance instance) {
+        resumes.add(instance);
     }
 
     void queued(Waiter waiter) {

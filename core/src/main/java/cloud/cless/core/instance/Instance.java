@@ -32,6 +32,10 @@ final class Instance {
     volatile boolean exited;
     /** The readiness probe in flight, cancelled when cless shuts down or the container exits. */
     volatile Future<Void> probe;
+    /** The pre-created container this instance starts instead of creating one; null for a fresh create. */
+    final Spare spare;
+    /** The last pause of the container; an unpause waits for it (a failed pause left the container running). */
+    volatile CompletableFuture<Void> pausing;
 
     InstanceState state = InstanceState.STARTING;
     /** No new leases: the definition changed, the service is gone, or cless is shutting down. */
@@ -41,7 +45,12 @@ final class Instance {
     final List<Waiter> waiters = new ArrayList<>();
 
     Instance(String id, ServiceDefinition definition, long nowMillis) {
+        this(id, definition, nowMillis, null);
+    }
+
+    Instance(String id, ServiceDefinition definition, long nowMillis, Spare spare) {
         this.id = id;
+        this.spare = spare;
         this.definition = definition;
         this.startedAtMillis = nowMillis;
         this.lastActivityMillis = nowMillis;
@@ -65,9 +74,13 @@ final class Instance {
         return retiring.compareAndSet(false, true);
     }
 
-    /** Whether a new connection may be given this instance (ready or starting) for {@code def}. */
+    /**
+     * Whether a new connection may be given this instance (ready, starting, or paused and resumed for it) for
+     * {@code def}; such instances count against {@code max_instances}.
+     */
     boolean servesNew(ServiceDefinition def) {
-        return !drainRequested && (state == InstanceState.READY || state == InstanceState.STARTING)
+        return !drainRequested
+                && (state == InstanceState.READY || state == InstanceState.STARTING || state == InstanceState.PAUSED)
                 && definition.sameContainerAs(def);
     }
 

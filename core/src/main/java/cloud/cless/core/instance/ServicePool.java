@@ -1,11 +1,13 @@
 package cloud.cless.core.instance;
 
 import cloud.cless.core.runtime.ManagedContainer;
+import cloud.cless.core.service.IdleAction;
 import cloud.cless.core.service.ServiceDefinition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -14,6 +16,13 @@ import java.util.function.Supplier;
  * The instances of one service and the connections waiting for them. Every method decides under the pool's lock
  * and records what must happen in {@link Effects}; the caller carries that out after the lock is released, so no
  * promise is completed and no engine call is made while the lock is held.
+ *
+ * <p>Besides its instances, a pool keeps one spare: a container created but not started, which the next cold start
+ * starts instead of creating one. A spare whose creation failed for a reason other than an unreachable engine is
+ * not retried until a start succeeds or the definition is written again, so a missing image is not re-pulled in a
+ * loop. With {@code idle_action: pause} idle instances are paused instead of removed and stay paused until a
+ * connection resumes them (a paused container holds memory but no CPU), or until the service changes or cless
+ * shuts down.
  */
 final class ServicePool {
     static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
@@ -33,6 +42,10 @@ final class ServicePool {
     private boolean closed;
     private long topUpBackoffMillis;
     private long topUpNotBefore;
+    /** The container created ahead of need, or the one being created; null when there is none. */
+    private Spare spare;
+    /** Creating a spare failed: none is tried again until a start succeeds or the definition changes. */
+    private boolean spareFailed;
 
     ServicePool(ServiceDefinition definition, LongSupplier clock, Supplier<String> newInstanceId, int maxQueued) {
         this.name = definition.name();
@@ -80,6 +93,8 @@ final class ServicePool {
     synchronized void define(ServiceDefinition current, Effects fx) {
         definition = current;
         deleted = false;
+        spareFailed = false;
+        fx.spareWanted = true;
         dispatch(fx);
     }
 
@@ -100,6 +115,12 @@ final class ServicePool {
             }
             drain(instance, fx, current == null ? "service deleted" : "definition changed");
         }
+        if (spare != null && (current == null || !spare.definition.sameContainerAs(current))) {
+            fx.discardSpare(spare);
+            spare = null;
+        }
+        spareFailed = false;
+        fx.spareWanted = current != null;
         if (current == null) {
             for (Waiter waiter : queue) {
                 fx.fail(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
@@ -111,14 +132,21 @@ final class ServicePool {
         }
     }
 
-    /** Tracks a container found running at start-up as a starting instance; null when the service is full. */
-    synchronized Instance adopt(ServiceDefinition def, ManagedContainer container) {
+    /**
+     * Tracks a container found at start-up: a running one as a starting instance (it is probed), a paused one as a
+     * paused instance. Null when the service is full.
+     */
+    synchronized Instance adopt(ServiceDefinition def, ManagedContainer container, boolean paused) {
         if (closed || live(def) >= maxInstances(def)) {
             return null;
         }
         Instance instance = new Instance(container.instanceId(), def, clock.getAsLong());
         instance.containerId = container.id();
         instance.hostPort = container.hostPort();
+        if (paused) {
+            instance.state = InstanceState.PAUSED;
+            instance.pausing = CompletableFuture.completedFuture(null);
+        }
         instances.add(instance);
         return instance;
     }
@@ -133,7 +161,13 @@ final class ServicePool {
         instance.readyAtMillis = now;
         topUpBackoffMillis = 0;
         topUpNotBefore = 0;
-        instance.coldStartMillis = now - instance.startedAtMillis;
+        if (spareFailed) {
+            spareFailed = false; // what failed (say, a missing image) works now
+            fx.spareWanted = true;
+        }
+        if (instance.coldStartMillis < 0) {
+            instance.coldStartMillis = now - instance.startedAtMillis;
+        }
         instance.lastActivityMillis = now;
         instance.state = instance.drainRequested ? InstanceState.DRAINING : InstanceState.READY;
         for (Waiter waiter : instance.waiters) {
@@ -163,6 +197,59 @@ final class ServicePool {
         }
     }
 
+    /**
+     * Unpausing {@code instance} failed: it is removed, and its waiters go to the front of the queue and get
+     * another instance (a cold start) as any connection would.
+     */
+    synchronized void resumeFailed(Instance instance, Effects fx) {
+        List<Waiter> waiters = List.copyOf(instance.waiters);
+        instance.waiters.clear();
+        remove(instance, fx, false, "unpause failed");
+        for (int i = waiters.size() - 1; i >= 0; i--) {
+            queue.addFirst(waiters.get(i));
+        }
+        if (closed) {
+            AcquireFailure failure = new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
+                    "service " + name + ": cless is shutting down");
+            waiters.forEach(w -> fx.fail(w, failure));
+            queue.clear();
+            return;
+        }
+        dispatch(fx);
+        for (Waiter waiter : waiters) {
+            if (queue.contains(waiter)) {
+                waiter.queuedAtNanos = System.nanoTime();
+                fx.queued(waiter);
+            }
+        }
+    }
+
+    /**
+     * Creates a spare when there is none, none failed, and the service is defined; {@code mayCreate} is false
+     * while containers may not be created (before reconcile, engine down).
+     */
+    synchronized void replenish(boolean mayCreate, Effects fx) {
+        if (!mayCreate || spare != null || spareFailed || closed || deleted || definition.isUpstream()) {
+            return;
+        }
+        spare = new Spare(newInstanceId.get(), definition);
+        fx.createSpare(spare);
+    }
+
+    /**
+     * Creating {@code failed} did not work. Unless the engine was merely unreachable (spares are made again once
+     * it is back), no spare is tried until a start succeeds or the definition changes. True when it was this
+     * pool's spare still, i.e. the failure is news worth logging.
+     */
+    synchronized boolean spareFailed(Spare failed, boolean engineUnavailable) {
+        if (spare != failed) {
+            return false;
+        }
+        spare = null;
+        spareFailed = !engineUnavailable;
+        return true;
+    }
+
     /** A lease on {@code instance} ended. */
     synchronized void released(Instance instance, Effects fx) {
         instance.openConnections--;
@@ -188,6 +275,12 @@ final class ServicePool {
      * and returned, its start fails. Null when no instance of this pool runs in {@code containerId}.
      */
     synchronized Instance containerGone(String containerId, Effects fx) {
+        if (spare != null && containerId.equals(spare.containerId)) {
+            fx.discardSpare(spare); // gives its port back; removing a removed container is no error
+            spare = null;
+            fx.spareWanted = true;
+            return null;
+        }
         for (Instance instance : instances) {
             if (!containerId.equals(instance.containerId)) {
                 continue;
@@ -205,10 +298,19 @@ final class ServicePool {
 
     /**
      * Removes the instances that were ready before {@code listedAtMillis} but whose containers were not running
-     * then (per {@code running}): they died while no event reached cless, e.g. while the engine restarted.
+     * (or paused) then (per {@code running}): they died while no event reached cless, e.g. while the engine
+     * restarted. A spare created before then whose container was not listed at all (per {@code exists}) is
+     * dropped too.
      */
-    synchronized List<Instance> dropVanished(Predicate<String> running, long listedAtMillis,
-                                             Effects fx) {
+    synchronized List<Instance> dropVanished(Predicate<String> running, Predicate<String> exists,
+                                             long listedAtMillis, Effects fx) {
+        Spare current = spare;
+        if (current != null && current.createdAtMillis < listedAtMillis
+                && !exists.test(current.containerId)) {
+            fx.discardSpare(current);
+            spare = null;
+            fx.spareWanted = true;
+        }
         List<Instance> vanished = new ArrayList<>();
         for (Instance instance : List.copyOf(instances)) {
             if (instance.state != InstanceState.STARTING && instance.containerId != null
@@ -225,8 +327,9 @@ final class ServicePool {
     }
 
     /**
-     * Removes instances idle for longer than the idle timeout (keeping {@code min_instances}) and, when
-     * {@code mayStart} and no recent start failed, starts instances up to {@code min_instances}.
+     * Removes (or, with {@code idle_action: pause}, pauses) instances idle for longer than the idle timeout,
+     * keeping {@code min_instances} awake; and, when {@code mayStart}, starts instances up to {@code min_instances}
+     * (unless a recent start failed) and makes sure there is a spare.
      */
     synchronized void maintain(Effects fx, boolean mayStart) {
         if (closed || deleted || definition.isUpstream()) {
@@ -236,7 +339,9 @@ final class ServicePool {
         long now = clock.getAsLong();
         long idleMillis = 1000L * valueOr(definition.idleTimeoutSeconds(), DEFAULT_IDLE_TIMEOUT_SECONDS);
         int min = valueOr(definition.minInstances(), 0);
+        boolean pause = definition.idleAction() == IdleAction.PAUSE;
         int live = live(definition);
+        int awake = live - count(InstanceState.PAUSED);
         List<Instance> idle = new ArrayList<>();
         for (Instance instance : instances) {
             if (instance.servesNew(definition) && instance.state == InstanceState.READY
@@ -246,23 +351,34 @@ final class ServicePool {
         }
         idle.sort(Comparator.comparingLong(i -> i.lastActivityMillis));
         for (Instance instance : idle) {
-            if (live <= min) {
+            if (awake <= min) {
                 break;
             }
             // Under the lock, so an acquire either got it before (open > 0, not idle) or never sees it again.
-            remove(instance, fx, true, "idle");
-            live--;
+            if (pause) {
+                instance.state = InstanceState.PAUSED; // still counts as live: idle capacity
+                fx.pause(instance);
+            } else {
+                remove(instance, fx, true, "idle");
+                live--;
+            }
+            awake--;
         }
         while (mayStart && now >= topUpNotBefore && live < min && live < maxInstances(definition)) {
-            Instance instance = newInstance(definition);
+            Instance instance = newInstance(definition, fx);
             fx.start(instance);
             live++;
         }
+        replenish(mayStart, fx);
     }
 
     /** Stops handing out leases: queued and starting waiters fail, every instance drains. */
     synchronized void close(Effects fx) {
         closed = true;
+        if (spare != null) {
+            fx.discardSpare(spare);
+            spare = null;
+        }
         AcquireFailure failure = new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
                 "service " + name + ": cless is shutting down");
         for (Waiter waiter : queue) {
@@ -357,8 +473,17 @@ final class ServicePool {
                 return true;
             }
         }
+        for (Instance instance : instances) {
+            if (instance.state == InstanceState.PAUSED && instance.servesNew(def)) {
+                // Resumed like a start: later connections join its waiters until it is ready.
+                instance.state = InstanceState.STARTING;
+                instance.waiters.add(waiter);
+                fx.resume(instance);
+                return true;
+            }
+        }
         if (live(def) < maxInstances(def)) {
-            Instance instance = newInstance(def);
+            Instance instance = newInstance(def, fx);
             instance.waiters.add(waiter);
             fx.start(instance);
             return true;
@@ -381,14 +506,26 @@ final class ServicePool {
         }
     }
 
-    private Instance newInstance(ServiceDefinition def) {
-        Instance instance = new Instance(newInstanceId.get(), def, clock.getAsLong());
+    /** A new starting instance; it takes the spare (and its id) when the spare runs {@code def}. */
+    private Instance newInstance(ServiceDefinition def, Effects fx) {
+        Instance instance;
+        if (spare != null && spare.definition.sameContainerAs(def)) {
+            instance = new Instance(spare.id, def, clock.getAsLong(), spare);
+            spare = null;
+            fx.spareWanted = true;
+        } else {
+            instance = new Instance(newInstanceId.get(), def, clock.getAsLong());
+        }
         instances.add(instance);
         return instance;
     }
 
     private void drain(Instance instance, Effects fx, String reason) {
         instance.drainRequested = true;
+        if (instance.state == InstanceState.PAUSED) {
+            remove(instance, fx, false, reason); // frozen and without connections: nothing to wait for
+            return;
+        }
         if (instance.state == InstanceState.READY) {
             instance.state = InstanceState.DRAINING;
         }
@@ -399,12 +536,15 @@ final class ServicePool {
 
     private void remove(Instance instance, Effects fx, boolean graceful, String reason) {
         if (instances.remove(instance)) {
+            // A paused container cannot act on a stop signal: it is removed by force.
+            boolean stop = graceful && instance.state != InstanceState.PAUSED;
             instance.state = InstanceState.STOPPING;
-            fx.retire(instance, graceful, reason);
+            fx.retire(instance, stop, reason);
+            fx.spareWanted = true;
         }
     }
 
-    /** Instances that count against {@code max_instances}: starting or ready, of the current version. */
+    /** Instances that count against {@code max_instances}: starting, ready or paused, of the current version. */
     private int live(ServiceDefinition def) {
         int live = 0;
         for (Instance instance : instances) {

@@ -135,6 +135,27 @@ class ContainerInstanceManagerDockerTest {
                 .withLabelFilter(Map.of(ContainerLabels.INSTALLATION, installationId)).exec();
     }
 
+    /** This test's containers that are or were started: all but the spares, which are only created. */
+    private List<Container> instanceContainers() {
+        return containers().stream().filter(c -> !"created".equals(c.getState())).toList();
+    }
+
+    /** The spare container of {@code service} once there is one other than {@code not}. */
+    private Container awaitSpare(String service, String not) throws InterruptedException {
+        waitUntil(() -> spareOf(service, not) != null);
+        return spareOf(service, not);
+    }
+
+    private Container spareOf(String service, String not) {
+        return containers().stream().filter(c -> "created".equals(c.getState())
+                        && service.equals(c.getLabels().get(ContainerLabels.SERVICE)) && !c.getId().equals(not))
+                .findFirst().orElse(null);
+    }
+
+    private String stateOf(String containerId) {
+        return client.inspectContainerCmd(containerId).exec().getState().getStatus();
+    }
+
     private static String get(InstanceLease lease, String path) throws Exception {
         return DockerSupport.httpGet(lease.address().getPort(), path);
     }
@@ -251,17 +272,17 @@ class ContainerInstanceManagerDockerTest {
 
         second.start().get(60, TimeUnit.SECONDS);
 
-        assertThat(containers()).singleElement().satisfies(c -> {
+        assertThat(instanceContainers()).singleElement().satisfies(c -> {
             assertThat(c.getLabels()).containsEntry(ContainerLabels.INSTANCE, served.instanceId());
             assertThat(c.getState()).isEqualTo("running");
         });
-        assertThat(secondPorts.held).containsExactly(served.address().getPort());
+        assertThat(secondPorts.held).contains(served.address().getPort());
         assertThat(second.instances(stopped.name())).isEmpty();
         InstanceLease adopted = lease(second, hello);
         assertThat(adopted.instanceId()).isEqualTo(served.instanceId());
         assertThat(adopted.address()).isEqualTo(served.address());
         assertThat(get(adopted, "/")).contains(TestImages.HELLO_BODY);
-        assertThat(containers()).hasSize(1);
+        assertThat(instanceContainers()).hasSize(1);
     }
 
     @Test
@@ -306,7 +327,7 @@ class ContainerInstanceManagerDockerTest {
 
         waitUntil(() -> manager.instances(hello.name()).isEmpty());
         waitUntil(() -> !ports.held.contains(port));
-        waitUntil(() -> containers().isEmpty());
+        waitUntil(() -> instanceContainers().isEmpty());
         InstanceLease next = lease(manager, hello);
         assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
         assertThat(get(next, "/")).contains(TestImages.HELLO_BODY);
@@ -354,7 +375,7 @@ class ContainerInstanceManagerDockerTest {
 
         assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
         assertThat(failure.getMessage()).contains(exits.name(), image, "exited while starting");
-        waitUntil(() -> containers().isEmpty() && ports.held.isEmpty());
+        waitUntil(() -> instanceContainers().isEmpty() && ports.held.size() <= 1); // the spare's port at most
     }
 
     @Test
@@ -387,10 +408,70 @@ class ContainerInstanceManagerDockerTest {
         first.release();
 
         waitUntil(() -> manager.instances(idle.name()).isEmpty());
-        waitUntil(() -> containers().isEmpty() && ports.held.isEmpty());
+        waitUntil(() -> instanceContainers().isEmpty());
 
         InstanceLease next = lease(manager, idle);
         assertThat(next.instanceId()).isNotEqualTo(first.instanceId());
         assertThat(get(next, "/")).contains(TestImages.HELLO_BODY);
+    }
+
+    // ---- cold start off the critical path ----
+
+    @Test
+    void aRegisteredServiceGetsACreatedContainerWhichTheNextColdStartStarts() throws Exception {
+        manager.start().get(60, TimeUnit.SECONDS);
+        ServiceDefinition hello = service(unique("spare"), TestImages.HELLO).build();
+        registered.add(hello);
+        manager.serviceCreated(hello);
+
+        Container spare = awaitSpare(hello.name(), null);
+        assertThat(stateOf(spare.getId())).isEqualTo("created");
+        assertThat(manager.instances(hello.name())).isEmpty();
+
+        InstanceLease lease = lease(manager, hello);
+        assertThat(containerIdOf(hello.name(), lease)).isEqualTo(spare.getId());
+        assertThat(get(lease, "/")).contains(" 200 ").contains(TestImages.HELLO_BODY);
+        awaitSpare(hello.name(), spare.getId()); // and the next one is made in the background
+    }
+
+    @Test
+    void afterAnIdleStopTheNextRequestStartsThePreCreatedContainer() throws Exception {
+        ServiceDefinition idle = service(unique("respare"), TestImages.HELLO).idleTimeoutSeconds(1).build();
+        registered.add(idle);
+        manager.start().get(60, TimeUnit.SECONDS);
+        InstanceLease first = lease(manager, idle);
+        String firstId = containerIdOf(idle.name(), first);
+        first.release();
+
+        waitUntil(() -> manager.instances(idle.name()).isEmpty());
+        waitUntil(() -> containers().stream().noneMatch(c -> c.getId().equals(firstId)));
+        Container spare = awaitSpare(idle.name(), firstId);
+
+        InstanceLease next = lease(manager, idle);
+        assertThat(containerIdOf(idle.name(), next)).isEqualTo(spare.getId());
+        assertThat(get(next, "/")).contains(" 200 ").contains(TestImages.HELLO_BODY);
+    }
+
+    @Test
+    void pauseModePausesTheIdleContainerAndTheNextRequestIsAnsweredByTheSameOne() throws Exception {
+        ServiceDefinition napper = service(unique("napper"), TestImages.HELLO).idleTimeoutSeconds(1)
+                .idleAction(cloud.cless.core.service.IdleAction.PAUSE).build();
+        registered.add(napper);
+        manager.start().get(60, TimeUnit.SECONDS);
+        InstanceLease first = lease(manager, napper);
+        String containerId = containerIdOf(napper.name(), first);
+        assertThat(get(first, "/")).contains(" 200 ");
+        first.release();
+
+        waitUntil(() -> manager.instances(napper.name()).stream().anyMatch(i -> i.state() == InstanceState.PAUSED));
+        waitUntil(() -> "paused".equals(stateOf(containerId)));
+        Thread.sleep(1_500); // longer than the idle timeout again: a paused container stays
+        assertThat(stateOf(containerId)).isEqualTo("paused");
+
+        InstanceLease next = lease(manager, napper);
+        assertThat(next.instanceId()).isEqualTo(first.instanceId());
+        assertThat(containerIdOf(napper.name(), next)).isEqualTo(containerId);
+        assertThat(get(next, "/")).contains(" 200 ").contains(TestImages.HELLO_BODY);
+        assertThat(stateOf(containerId)).isEqualTo("running");
     }
 }

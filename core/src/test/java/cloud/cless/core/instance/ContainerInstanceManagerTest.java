@@ -8,6 +8,7 @@ import cloud.cless.core.runtime.ContainerEvent;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerSpec;
 import cloud.cless.core.runtime.RuntimeFailure;
+import cloud.cless.core.service.IdleAction;
 import cloud.cless.core.service.ServiceDefinition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoop;
@@ -78,6 +79,17 @@ class ContainerInstanceManagerTest {
         assertThat(ports.held).as("ports held after shutdown").isEmpty();
         assertThat(ports.releasedWithoutHold).isEmpty();
         runtime.close();
+    }
+
+    /** Containers of {@code service} created but not started: its spare. */
+    private long spares(String service) {
+        return runtime.containers.values().stream()
+                .filter(c -> "created".equals(c.state) && service.equals(c.spec.labels().get(ContainerLabels.SERVICE)))
+                .count();
+    }
+
+    private long running() {
+        return runtime.containers.values().stream().filter(c -> "running".equals(c.state)).count();
     }
 
     private static ServiceDefinition.Builder service(String name) {
@@ -460,15 +472,16 @@ class ContainerInstanceManagerTest {
         clock.advanceMillis(5_000);
 
         waitUntil(() -> manager.instances("idle").isEmpty());
-        waitUntil(() -> runtime.containers.size() == 2);
+        waitUntil(() -> running() == 2 && spares("idle") == 1);
         assertThat(manager.instances("kept")).hasSize(1);
         assertThat(manager.instances("busy")).singleElement()
                 .extracting(InstanceInfo::id).isEqualTo(open.instanceId());
 
-        // The next connection after reaping starts a fresh instance.
+        // The next connection after reaping starts the spare container.
+        long startsBefore = runtime.starts();
         InstanceLease again = lease(registered.get(0));
         assertThat(again.instanceId()).isNotBlank();
-        assertThat(runtime.creates()).isEqualTo(4);
+        assertThat(runtime.starts()).isEqualTo(startsBefore + 1);
     }
 
     @Test
@@ -517,9 +530,10 @@ class ContainerInstanceManagerTest {
         assertThat(lease.instanceId()).isEqualTo("aaaa1111");
         assertThat(lease.address().getPort()).isEqualTo(adoptedPort);
 
-        // min_instances are started after reconciling.
+        // min_instances are started after reconciling, and each service gets a spare container.
         waitUntil(() -> manager.instances("warm").stream().anyMatch(i -> i.state() == InstanceState.READY));
-        assertThat(runtime.creates()).isEqualTo(1);
+        waitUntil(() -> spares("hello") == 1 && spares("warm") == 1);
+        assertThat(runtime.starts()).isEqualTo(1);
     }
 
     @Test
@@ -553,6 +567,244 @@ class ContainerInstanceManagerTest {
         gate.complete(null);
 
         stopped.get(30, TimeUnit.SECONDS);
+        assertThat(runtime.containers).isEmpty();
+        assertThat(ports.held).isEmpty();
+    }
+
+    // ---- spares: containers created ahead of need ----
+
+    /** The one spare container of {@code service}, once it exists. */
+    private FakeRuntime.Container awaitSpare(String service) throws InterruptedException {
+        waitUntil(() -> spares(service) == 1);
+        return runtime.containers.values().stream()
+                .filter(c -> "created".equals(c.state) && service.equals(c.spec.labels().get(ContainerLabels.SERVICE)))
+                .findFirst().orElseThrow();
+    }
+
+    private ServiceDefinition registeredAndCreated(ServiceDefinition def) {
+        registered.add(def);
+        manager.serviceCreated(def);
+        return def;
+    }
+
+    @Test
+    void aSpareIsCreatedAtRegistrationStartedByTheNextColdStartThenReplaced() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        ServiceDefinition hello = registeredAndCreated(service("hello").env(Map.of("GREETING", "hi")).build());
+        FakeRuntime.Container spare = awaitSpare("hello");
+        assertThat(spare.spec.labels()).containsEntry(ContainerLabels.INSTALLATION, INSTALLATION)
+                .containsEntry(ContainerLabels.HOST_PORT, Integer.toString(spare.spec.hostPort()));
+        assertThat(spare.spec.env()).containsEntry("GREETING", "hi").containsEntry("PORT", "8080");
+        assertThat(ports.held).contains(spare.spec.hostPort());
+        assertThat(manager.instances("hello")).as("a spare is no instance").isEmpty();
+        // Any create on the cold start's path would now hang: the cold start must only start the spare.
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        runtime.createGate = gate;
+
+        InstanceLease lease = lease(hello);
+
+        assertThat(lease.address().getPort()).isEqualTo(spare.spec.hostPort());
+        assertThat(lease.instanceId()).isEqualTo(spare.spec.labels().get(ContainerLabels.INSTANCE));
+        assertThat(manager.instances("hello")).singleElement()
+                .extracting(InstanceInfo::containerId).isEqualTo(spare.id);
+        assertThat(runtime.calls).contains("start " + spare.id);
+        assertThat(runtime.creates()).isEqualTo(1);
+
+        gate.complete(null);
+        FakeRuntime.Container next = awaitSpare("hello");
+        assertThat(next.id).isNotEqualTo(spare.id);
+        assertThat(runtime.creates()).isEqualTo(2);
+    }
+
+    @Test
+    void aSpareIsReplacedWhenTheContainerChangesAndRemovedWhenTheServiceGoes() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        ServiceDefinition v1 = registeredAndCreated(service("hello").env(Map.of("V", "1")).build());
+        FakeRuntime.Container first = awaitSpare("hello");
+
+        ServiceDefinition sameContainer = v1.toBuilder().idleTimeoutSeconds(60).build();
+        manager.serviceUpdated(v1, sameContainer);
+        assertThat(awaitSpare("hello").id).isEqualTo(first.id);
+
+        ServiceDefinition v2 = service("hello").env(Map.of("V", "2")).build();
+        registered.clear();
+        registered.add(v2);
+        manager.serviceUpdated(sameContainer, v2);
+        waitUntil(() -> !runtime.containers.containsKey(first.id) && !ports.held.contains(first.spec.hostPort()));
+        FakeRuntime.Container second = awaitSpare("hello");
+        assertThat(second.spec.env()).containsEntry("V", "2");
+
+        registered.clear();
+        manager.serviceDeleted(v2);
+        waitUntil(() -> runtime.containers.isEmpty() && ports.held.isEmpty());
+        Thread.sleep(200); // maintenance ticks: no spare for a deleted service
+        assertThat(runtime.containers).isEmpty();
+    }
+
+    @Test
+    void aSpareThatCannotBeCreatedIsNotRetriedAndColdStartsStillNameTheImage() throws Exception {
+        runtime.createFailure = new RuntimeFailure(RuntimeFailure.Kind.IMAGE_NOT_FOUND,
+                "image 'cless-test/nope:latest' is not present locally and could not be pulled", null);
+        manager.start().get(30, TimeUnit.SECONDS);
+        ServiceDefinition nope = registeredAndCreated(service("nope").build());
+        waitUntil(() -> runtime.calls.stream().anyMatch(c -> c.startsWith("create")));
+        Thread.sleep(300); // several maintenance ticks
+        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(1);
+        assertThat(ports.held).isEmpty();
+
+        AcquireFailure failure = failureOf(manager.acquire(nope, group.next()));
+        assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
+        assertThat(failure.getMessage()).contains("cless-test/nope:latest", "could not be pulled");
+        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(2);
+
+        runtime.createFailure = null;
+        clock.advanceMillis(ServicePool.TOP_UP_BACKOFF_FIRST_MILLIS);
+        lease(nope);
+        awaitSpare("nope"); // a start worked: spares are made again
+    }
+
+    @Test
+    void aColdStartWhileTheSpareIsBeingCreatedWaitsForItInsteadOfCreatingAnother() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        runtime.createGate = gate;
+        ServiceDefinition hello = registeredAndCreated(service("hello").build());
+        waitUntil(() -> runtime.calls.stream().anyMatch(c -> c.startsWith("create")));
+
+        Future<InstanceLease> waiting = manager.acquire(hello, group.next());
+        assertThat(waiting.isDone()).isFalse();
+        gate.complete(null);
+        InstanceLease lease = await(waiting);
+        leases.add(lease);
+
+        assertThat(runtime.calls.stream().filter(c -> c.startsWith("create")).findFirst())
+                .contains("create cless-hello-" + lease.instanceId());
+        awaitSpare("hello");
+        assertThat(runtime.creates()).isEqualTo(2);
+    }
+
+    @Test
+    void reconcileRemovesCreatedContainersAndAdoptsPausedOnes() throws Exception {
+        ServiceDefinition hello = service("hello").idleAction(IdleAction.PAUSE).build();
+        registered.add(hello);
+        int pausedPort = ReadinessProbeTest.unusedAddress().getPort();
+        FakeRuntime.Container paused = runtime.existing("hello", "aaaa1111", pausedPort, "paused");
+        FakeRuntime.Container oldSpare = runtime.existing("hello", "bbbb2222", 31998, "created");
+        FakeRuntime.Container unknownPaused = runtime.existing("gone", "cccc3333", 31997, "paused");
+
+        manager.start().get(30, TimeUnit.SECONDS);
+
+        assertThat(runtime.containers).containsKey(paused.id).doesNotContainKeys(oldSpare.id, unknownPaused.id);
+        assertThat(ports.held).contains(pausedPort);
+        assertThat(manager.instances("hello")).singleElement().satisfies(info -> {
+            assertThat(info.id()).isEqualTo("aaaa1111");
+            assertThat(info.state()).isEqualTo(InstanceState.PAUSED);
+        });
+        assertThat(awaitSpare("hello").id).isNotEqualTo(oldSpare.id);
+
+        InstanceLease lease = lease(hello);
+        assertThat(lease.instanceId()).isEqualTo("aaaa1111");
+        assertThat(lease.address().getPort()).isEqualTo(pausedPort);
+        assertThat(runtime.calls).contains("unpause " + paused.id);
+        assertThat(runtime.starts()).isZero();
+    }
+
+    // ---- idle_action pause ----
+
+    private InstanceInfo awaitPaused(String service) throws InterruptedException {
+        waitUntil(() -> manager.instances(service).stream().anyMatch(i -> i.state() == InstanceState.PAUSED));
+        InstanceInfo info = manager.instances(service).get(0);
+        waitUntil(() -> "paused".equals(runtime.containers.get(info.containerId()).state));
+        return info;
+    }
+
+    @Test
+    void anIdleInstanceIsPausedAndTheNextAcquireUnpausesItWithoutACreateOrStart() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        ServiceDefinition napper = registeredAndCreated(service("napper").idleAction(IdleAction.PAUSE)
+                .idleTimeoutSeconds(1).build());
+        InstanceLease first = lease(napper);
+        first.release();
+        awaitSpare("napper");
+        long creates = runtime.creates();
+        long starts = runtime.starts();
+
+        clock.advanceMillis(5_000);
+        InstanceInfo paused = awaitPaused("napper");
+        assertThat(paused.id()).isEqualTo(first.instanceId());
+        assertThat(ports.held).contains(paused.hostPort());
+        assertThat(instancesIn("napper", "paused")).isEqualTo(1);
+        clock.advanceMillis(600_000);
+        Thread.sleep(200); // maintenance ticks: a paused instance is kept, not removed
+        assertThat(manager.instances("napper")).extracting(InstanceInfo::state).containsExactly(InstanceState.PAUSED);
+
+        InstanceLease again = lease(napper);
+
+        assertThat(again.instanceId()).isEqualTo(first.instanceId());
+        assertThat(again.address()).isEqualTo(first.address());
+        assertThat(runtime.calls).contains("unpause " + paused.containerId());
+        assertThat(runtime.creates()).isEqualTo(creates);
+        assertThat(runtime.starts()).isEqualTo(starts);
+        assertThat(manager.instances("napper")).extracting(InstanceInfo::state).containsExactly(InstanceState.READY);
+        assertThat(runtime.containers.get(paused.containerId()).state).isEqualTo("running");
+    }
+
+    @Test
+    void aPausedInstanceCountsTowardMaxInstances() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        ServiceDefinition napper = registeredAndCreated(service("napper").idleAction(IdleAction.PAUSE)
+                .idleTimeoutSeconds(1).concurrency(1).maxInstances(1).build());
+        lease(napper).release();
+        clock.advanceMillis(5_000);
+        awaitPaused("napper");
+
+        InstanceLease held = lease(napper);
+        Future<InstanceLease> second = manager.acquire(napper, group.next());
+        assertThat(failureOf(second).reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        assertThat(runtime.starts()).isEqualTo(1);
+        assertThat(held.instanceId()).isNotBlank();
+    }
+
+    @Test
+    void anUnpauseThatFailsRemovesTheInstanceAndColdStartsAnother() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        ServiceDefinition napper = registeredAndCreated(service("napper").idleAction(IdleAction.PAUSE)
+                .idleTimeoutSeconds(1).build());
+        InstanceLease first = lease(napper);
+        first.release();
+        clock.advanceMillis(5_000);
+        InstanceInfo paused = awaitPaused("napper");
+        runtime.unpauseFailure = new RuntimeFailure(RuntimeFailure.Kind.CONTAINER_FAILED, "cannot unpause", null);
+
+        InstanceLease again = lease(napper);
+
+        assertThat(again.instanceId()).isNotEqualTo(first.instanceId());
+        waitUntil(() -> !runtime.containers.containsKey(paused.containerId())
+                && !ports.held.contains(paused.hostPort()));
+        assertThat(manager.instances("napper")).extracting(InstanceInfo::id).containsExactly(again.instanceId());
+    }
+
+    @Test
+    void pausedInstancesAreRemovedWhenTheContainerChangesAndSparesAndPausedOnesAtShutdown() throws Exception {
+        manager.start().get(30, TimeUnit.SECONDS);
+        ServiceDefinition v1 = registeredAndCreated(service("napper").idleAction(IdleAction.PAUSE)
+                .idleTimeoutSeconds(1).env(Map.of("V", "1")).build());
+        ServiceDefinition other = registeredAndCreated(service("other").idleAction(IdleAction.PAUSE)
+                .idleTimeoutSeconds(1).build());
+        lease(v1).release();
+        lease(other).release();
+        clock.advanceMillis(5_000);
+        InstanceInfo paused = awaitPaused("napper");
+        awaitPaused("other");
+
+        ServiceDefinition v2 = v1.toBuilder().env(Map.of("V", "2")).build();
+        manager.serviceUpdated(v1, v2);
+        assertThat(manager.instances("napper")).isEmpty();
+        waitUntil(() -> !runtime.containers.containsKey(paused.containerId()));
+        assertThat(runtime.calls).doesNotContain("stop " + paused.containerId());
+        awaitSpare("other");
+
+        manager.shutdown(Duration.ofSeconds(5)).get(30, TimeUnit.SECONDS);
         assertThat(runtime.containers).isEmpty();
         assertThat(ports.held).isEmpty();
     }
@@ -594,10 +846,11 @@ class ContainerInstanceManagerTest {
 
         assertThat(failureOf(manager.acquire(service("one").build(), group.next())).reason())
                 .isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
+        long creates = runtime.calls.stream().filter(c -> c.startsWith("create")).count();
         Future<InstanceLease> second = manager.acquire(service("two").build(), group.next());
         assertThat(second.isDone()).isTrue();
         assertThat(failureOf(second).reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
-        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(1);
+        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize((int) creates);
 
         runtime.createFailure = null;
         runtime.listFailure = null;
@@ -613,9 +866,10 @@ class ContainerInstanceManagerTest {
                 "image 'cless-test/warm:latest' is not present locally and could not be pulled", null);
 
         manager.start().get(30, TimeUnit.SECONDS);
-        waitUntil(() -> runtime.calls.stream().anyMatch(c -> c.startsWith("create")));
+        // One for the spare, one for the start; neither is retried in a loop.
+        waitUntil(() -> runtime.calls.stream().filter(c -> c.startsWith("create")).count() == 2);
         Thread.sleep(300); // several maintenance ticks, all within the backoff (the clock stands still)
-        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(1);
+        assertThat(runtime.calls).filteredOn(c -> c.startsWith("create")).hasSize(2);
 
         runtime.createFailure = null;
         clock.advanceMillis(ServicePool.TOP_UP_BACKOFF_FIRST_MILLIS);
@@ -636,7 +890,7 @@ class ContainerInstanceManagerTest {
         waitUntil(() -> !runtime.containers.containsKey(containerId) && !ports.held.contains(port));
         InstanceLease next = lease(hello);
         assertThat(next.instanceId()).isNotEqualTo(lease.instanceId());
-        assertThat(runtime.creates()).isEqualTo(2);
+        assertThat(runtime.starts()).isEqualTo(2);
     }
 
     @Test
@@ -646,14 +900,15 @@ class ContainerInstanceManagerTest {
         Future<InstanceLease> waiting = manager.acquire(service("crash").startupTimeoutSeconds(30).build(),
                 group.next());
         waitUntil(() -> runtime.containers.values().stream().anyMatch(c -> "running".equals(c.state)));
-        String containerId = runtime.containers.keySet().iterator().next();
+        String containerId = runtime.containers.values().stream().filter(c -> "running".equals(c.state))
+                .findFirst().orElseThrow().id;
 
         runtime.emit(new ContainerEvent(containerId, ContainerEvent.Kind.DIED, null, null));
 
         AcquireFailure failure = failureOf(waiting);
         assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
         assertThat(failure.getMessage()).contains("crash", "cless-test/crash:latest", "exited while starting");
-        waitUntil(() -> runtime.containers.isEmpty() && ports.held.isEmpty());
+        waitUntil(() -> running() == 0 && !runtime.containers.containsKey(containerId));
     }
 
     @Test

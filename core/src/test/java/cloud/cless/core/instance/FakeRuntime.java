@@ -63,6 +63,7 @@ final class FakeRuntime implements ContainerRuntime {
     volatile RuntimeFailure createFailure;
     volatile RuntimeFailure startFailure;
     volatile RuntimeFailure removeFailure;
+    volatile RuntimeFailure unpauseFailure;
     volatile CompletableFuture<Void> createGate = CompletableFuture.completedFuture(null);
     volatile App app = App.ANSWERS;
 
@@ -83,24 +84,31 @@ final class FakeRuntime implements ContainerRuntime {
         return created.size();
     }
 
+    long starts() {
+        return calls.stream().filter(c -> c.startsWith("start ")).count();
+    }
+
     long removes() {
         return calls.stream().filter(c -> c.startsWith("remove ")).count();
     }
 
     /** A container left from an earlier run, with whatever labels the test wants. */
     Container existing(String service, String instanceId, int hostPort, boolean running) throws IOException {
+        return existing(service, instanceId, hostPort, running ? "running" : "exited");
+    }
+
+    /** A container left from an earlier run in {@code state}; its app answers when running or paused. */
+    Container existing(String service, String instanceId, int hostPort, String state) throws IOException {
         String id = "old" + ids.incrementAndGet();
         ContainerSpec spec = new ContainerSpec("cless-" + service + "-" + instanceId, "img:latest", 8080, hostPort,
                 Map.of(), Map.of(ContainerLabels.MANAGED, "true", ContainerLabels.SERVICE, service,
                 ContainerLabels.INSTANCE, instanceId, ContainerLabels.HOST_PORT, Integer.toString(hostPort)), null,
                 null);
         Container container = new Container(id, spec);
-        if (running) {
+        if ("running".equals(state) || "paused".equals(state)) {
             container.app = FakeAppServer.start(hostPort, FakeAppServer.Mode.RESPOND);
-            container.state = "running";
-        } else {
-            container.state = "exited";
         }
+        container.state = state;
         containers.put(id, container);
         return container;
     }
@@ -167,6 +175,10 @@ final class FakeRuntime implements ContainerRuntime {
     public CompletableFuture<Void> unpause(String containerId) {
         calls.add("unpause " + containerId);
         return run(() -> {
+            RuntimeFailure failure = unpauseFailure;
+            if (failure != null) {
+                throw failure;
+            }
             containers.get(containerId).state = "running";
             return null;
         });

@@ -357,12 +357,15 @@ class ServerlessDockerTest {
         return new InetSocketAddress("127.0.0.1", server.proxyAddress().getPort());
     }
 
-    /** The service's containers in any state (a removed one is gone, a stopped one is not). */
+    /**
+     * The service's containers in any state (a removed one is gone, a stopped one is not) but {@code created}: the
+     * spare made ahead of need is left out.
+     */
     private List<Container> containersOf(String service) {
         return client.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(ContainerLabels.INSTALLATION, docker.installationId(),
                         ContainerLabels.SERVICE, service))
-                .exec();
+                .exec().stream().filter(c -> !"created".equals(c.getState())).toList();
     }
 
     private Container onlyContainer(String service) {
