@@ -1,5 +1,6 @@
 package cloud.cless.admin;
 
+import cloud.cless.core.testing.ListedInstances;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
@@ -17,7 +18,7 @@ final class AdminFixture implements AutoCloseable {
     final ExecutorService blocking = Executors.newSingleThreadExecutor(r -> new Thread(r, "admin-test-blocking"));
     final ServiceRegistry registry = new ServiceRegistry(new MemoryServiceStore(), new ServiceValidator(),
             new DefinitionDefaults("localhost", 300, 30), blocking);
-    final FakeInstanceManager instances = new FakeInstanceManager();
+    final ListedInstances instances = new ListedInstances();
     final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final AdminPipeline pipeline = new AdminPipeline(registry, instances, AdminToken.of(TOKEN), metrics);
 

@@ -1,5 +1,6 @@
 package cloud.cless.proxy.cli;
 
+import cloud.cless.core.testing.ListedInstances;
 import cloud.cless.admin.AdminPipeline;
 import cloud.cless.admin.AdminServer;
 import cloud.cless.admin.AdminToken;

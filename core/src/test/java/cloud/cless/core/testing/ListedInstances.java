@@ -1,4 +1,4 @@
-package cloud.cless.proxy.cli;
+package cloud.cless.core.testing;
 
 import cloud.cless.core.instance.AcquireFailure;
 import cloud.cless.core.instance.InstanceInfo;
@@ -14,17 +14,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** An instance manager that reports the instances a test gives it and starts none. */
-final class ListedInstances implements InstanceManager {
+public final class ListedInstances implements InstanceManager {
     private final Map<String, List<InstanceInfo>> running = new ConcurrentHashMap<>();
 
-    void set(String service, List<InstanceInfo> instances) {
+    /** From now on {@link #instances} reports {@code instances} for {@code service}. */
+    public void set(String service, List<InstanceInfo> instances) {
         running.put(service, List.copyOf(instances));
     }
 
     @Override
     public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
         return loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                "the command-line tests start no instances"));
+                "this test starts no instances"));
     }
 
     @Override
