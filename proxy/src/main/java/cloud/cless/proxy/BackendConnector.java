@@ -22,7 +22,7 @@ public final class BackendConnector {
                             WriteBufferWaterMark waterMark) {
         this.template = new Bootstrap()
                 .channel(channelClass)
-                .option(ChannelOption.TCP_NODELAY, true)
+                // TCP_NODELAY is on by default in every Netty transport; setting it again is a wasted syscall.
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)

@@ -57,8 +57,9 @@ public final class ProxyServer implements AutoCloseable {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, config.backlog())
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // No TCP_NODELAY here: every Netty transport turns it on by default, and setting it again costs a
+                // setsockopt per connection.
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, config.waterMark())
                 .childHandler(initializer);

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -92,6 +93,11 @@ final class RelaySession {
                 }
                 if (clientToBackendDone && backendToClientDone) {
                     close();
+                } else {
+                    // Nothing more goes to `to`, so its own end of input ends the session: let the transport close
+                    // it at once rather than half-close it (a shutdown(SHUT_RD) that fails on a socket already in
+                    // TIME_WAIT, then a shutdownOutput of the peer that a close does as well).
+                    to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
                 }
             });
         });

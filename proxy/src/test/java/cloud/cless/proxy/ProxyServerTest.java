@@ -365,6 +365,27 @@ class ProxyServerTest {
         awaitReleased(1);
     }
 
+    @Test
+    void theClientsBytesAfterTheBackendEndedItsSideStillArrive() throws Exception {
+        CompletableFuture<String> backendSaw = new CompletableFuture<>();
+        backend(socket -> {
+            InputStream in = socket.getInputStream();
+            readHead(in);
+            write(socket, "HTTP/1.0 200 OK\r\n\r\nall of it");
+            socket.shutdownOutput();
+            // Reads to EOF: the client's late bytes, then the end the proxy passes on when the client ends.
+            backendSaw.complete(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+        });
+        try (Socket client = client()) {
+            write(client, "POST / HTTP/1.0\r\nHost: hello.localhost\r\n\r\n");
+            assertThat(readToEnd(client)).isEqualTo("HTTP/1.0 200 OK\r\n\r\nall of it");
+            write(client, "late body");
+            client.shutdownOutput();
+            assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isEqualTo("late body");
+        }
+        awaitReleased(1);
+    }
+
     // --- errors --------------------------------------------------------------------------------------------
 
     private String exchange(String request) throws IOException {
