@@ -14,9 +14,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,6 +44,58 @@ class TransportTest {
     @ParameterizedTest
     @EnumSource(IoMode.class)
     void relaysThroughEveryAvailableTransport(IoMode mode) throws Exception {
+        throughProxy(mode, socket -> {
+            TestBackend.readHead(socket.getInputStream());
+            TestBackend.write(socket, TestBackend.ok("via " + mode));
+        }, client -> {
+            TestBackend.write(client, "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
+            InputStream in = new BufferedInputStream(client.getInputStream());
+            String head = TestBackend.readHead(in);
+            assertThat(TestBackend.readBody(in, TestBackend.contentLength(head))).isEqualTo("via " + mode);
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoMode.class)
+    void passesHalfCloseBothWaysThroughEveryAvailableTransport(IoMode mode) throws Exception {
+        CompletableFuture<String> backendSaw = new CompletableFuture<>();
+        throughProxy(mode, socket -> {
+            backendSaw.complete(readToEnd(socket)); // the client's FIN, passed on, ends this
+            TestBackend.write(socket, "HTTP/1.0 200 OK\r\n\r\nafter EOF via " + mode);
+            socket.shutdownOutput();
+        }, client -> {
+            TestBackend.write(client, "POST / HTTP/1.0\r\nHost: hello.localhost\r\n\r\nbody");
+            client.shutdownOutput();
+            assertThat(readToEnd(client)).isEqualTo("HTTP/1.0 200 OK\r\n\r\nafter EOF via " + mode);
+        });
+        assertThat(backendSaw.get(10, TimeUnit.SECONDS)).endsWith("\r\n\r\nbody");
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoMode.class)
+    void carriesTheClientsBytesAfterTheBackendsFinThroughEveryAvailableTransport(IoMode mode) throws Exception {
+        CompletableFuture<String> backendSaw = new CompletableFuture<>();
+        throughProxy(mode, socket -> {
+            TestBackend.readHead(socket.getInputStream());
+            TestBackend.write(socket, "HTTP/1.0 200 OK\r\n\r\nfirst via " + mode);
+            socket.shutdownOutput();
+            backendSaw.complete(readToEnd(socket));
+        }, client -> {
+            TestBackend.write(client, "POST / HTTP/1.0\r\nHost: hello.localhost\r\n\r\n");
+            assertThat(readToEnd(client)).isEqualTo("HTTP/1.0 200 OK\r\n\r\nfirst via " + mode);
+            TestBackend.write(client, "late");
+            client.shutdownOutput();
+            assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isEqualTo("late");
+        });
+    }
+
+    private interface ClientSide {
+        void talk(Socket client) throws Exception;
+    }
+
+    /** Runs {@code client} against a proxy on {@code mode}'s transport whose one service is {@code backendSide}. */
+    private static void throughProxy(IoMode mode, TestBackend.Handler backendSide, ClientSide client)
+            throws Exception {
         boolean available = switch (mode) {
             case EPOLL -> Epoll.isAvailable();
             case IO_URING -> IoUring.isAvailable();
@@ -57,24 +112,23 @@ class TransportTest {
         ServiceRegistry registry = new ServiceRegistry(new MemoryServiceStore(), new ServiceValidator(),
                 new DefinitionDefaults("localhost", 300, 30), Runnable::run);
         registry.create(ServiceDefinition.builder("hello").imageName("cless-test/hello").build()).join();
-        try (TestBackend backend = new TestBackend(socket -> {
-            TestBackend.readHead(socket.getInputStream());
-            TestBackend.write(socket, TestBackend.ok("via " + mode));
-        })) {
+        try (TestBackend backend = new TestBackend(backendSide)) {
             instances.leaseTo(backend.address());
             ProxyServer proxy = new ProxyServer(ProxyConfig.defaults("127.0.0.1", 0, "localhost"), transport, group,
                     registry, instances, channel -> { }, new ClessMetrics(new SimpleMeterRegistry()));
-            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.start().getPort())) {
-                client.setSoTimeout(10_000);
-                TestBackend.write(client, "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
-                InputStream in = new BufferedInputStream(client.getInputStream());
-                String head = TestBackend.readHead(in);
-                assertThat(TestBackend.readBody(in, TestBackend.contentLength(head))).isEqualTo("via " + mode);
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.start().getPort())) {
+                socket.setSoTimeout(10_000);
+                client.talk(socket);
             } finally {
                 proxy.close();
             }
+            assertThat(backend.failures).isEmpty();
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    private static String readToEnd(Socket socket) throws IOException {
+        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
     }
 }
