@@ -2,6 +2,7 @@ package cloud.cless.proxy;
 
 import cloud.cless.proxy.RequestHead.HttpVersion;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -27,6 +28,8 @@ public final class RequestHeadParser {
     private static final byte HT = '\t';
     private static final byte[] HTTP_SLASH = "HTTP/".getBytes(StandardCharsets.US_ASCII);
     private static final boolean[] TCHAR = new boolean[128];
+    /** Bytes allowed in a header value, by unsigned value: field-vchar, SP, HTAB and obs-text; no control bytes. */
+    private static final boolean[] FIELD_VALUE = new boolean[256];
 
     static {
         for (char c = '0'; c <= '9'; c++) {
@@ -39,9 +42,21 @@ public final class RequestHeadParser {
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TCHAR[c] = true;
         }
+        for (int b = 0x21; b < 0x100; b++) {
+            FIELD_VALUE[b] = b != 0x7f;
+        }
+        FIELD_VALUE[SP] = true;
+        FIELD_VALUE[HT] = true;
     }
 
     private final int maxHeadSize;
+    /** Per event-loop thread (a head is parsed whole on the thread that read it); grows to the longest head. */
+    private final FastThreadLocal<byte[]> scratch = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[1024];
+        }
+    };
 
     public RequestHeadParser(int maxHeadSize) {
         if (maxHeadSize < 64) {
@@ -74,7 +89,20 @@ public final class RequestHeadParser {
             String early = checkMethodPrefix(buf, start, start + readable);
             return early != null ? HeadParse.bad(early) : HeadParse.needMore(Math.max(0, readable - 3));
         }
-        return parseHead(buf, start, end);
+        int length = end - start;
+        if (buf.hasArray()) {
+            int offset = buf.arrayOffset() + start;
+            return parseHead(buf.array(), offset, offset + length);
+        }
+        // One copy of the head into this thread's scratch array, then plain array reads: a ByteBuf.getByte per
+        // byte (bounds and liveness checked each time) made up most of the cost of a head.
+        byte[] head = scratch.get();
+        if (head.length < length) {
+            head = new byte[length];
+            scratch.set(head);
+        }
+        buf.getBytes(start, head, 0, length);
+        return parseHead(head, 0, length);
     }
 
     /** The index just past the first CRLFCRLF in [from, to), or -1. */
@@ -109,81 +137,83 @@ public final class RequestHeadParser {
         return limit - from > MAX_EARLY_METHOD_LENGTH ? "not an HTTP/1.x request (method too long)" : null;
     }
 
-    private static HeadParse parseHead(ByteBuf buf, int start, int end) {
+    /** Parses the complete head in [start, end) of {@code a}, which ends in CRLFCRLF. */
+    private static HeadParse parseHead(byte[] a, int start, int end) {
         // Request line: method SP request-target SP HTTP-version CRLF
-        int lineEnd = buf.indexOf(start, end, LF);
-        if (lineEnd == start || buf.getByte(lineEnd - 1) != CR) {
+        int lineEnd = indexOf(a, start, end, LF);
+        if (lineEnd == start || a[lineEnd - 1] != CR) {
             return HeadParse.bad("request line not terminated by CRLF");
         }
         int contentEnd = lineEnd - 1;
         int i = start;
-        while (i < contentEnd && isTchar(buf.getByte(i))) {
+        while (i < contentEnd && isTchar(a[i])) {
             i++;
         }
-        if (i == start || i >= contentEnd || buf.getByte(i) != SP) {
+        if (i == start || i >= contentEnd || a[i] != SP) {
             return HeadParse.bad("malformed request line (method)");
         }
-        String method = buf.toString(start, i - start, StandardCharsets.US_ASCII);
+        String method = new String(a, start, i - start, StandardCharsets.US_ASCII);
         int targetStart = ++i;
-        while (i < contentEnd && isVisible(buf.getByte(i))) {
+        while (i < contentEnd && isVisible(a[i])) {
             i++;
         }
-        if (i == targetStart || i >= contentEnd || buf.getByte(i) != SP) {
+        if (i == targetStart || i >= contentEnd || a[i] != SP) {
             return HeadParse.bad("malformed request line (target)");
         }
-        String target = buf.toString(targetStart, i - targetStart, StandardCharsets.US_ASCII);
+        String target = new String(a, targetStart, i - targetStart, StandardCharsets.US_ASCII);
         int versionStart = i + 1;
-        HttpVersion version = version(buf, versionStart, contentEnd);
+        HttpVersion version = version(a, versionStart, contentEnd);
         if (version == null) {
             return HeadParse.bad("unsupported protocol version '"
-                    + printable(buf, versionStart, Math.min(contentEnd - versionStart, 16)) + "'");
+                    + printable(a, versionStart, Math.min(contentEnd - versionStart, 16)) + "'");
         }
 
-        // Header fields, up to the empty line at end - 2.
+        // Header fields, up to the empty line at end - 2. Each line is read once: its name, then its value up to
+        // the CRLF, each byte checked against a table.
         String host = null;
         boolean seenHost = false;
         int pos = lineEnd + 1;
         while (pos < end - 2) {
-            int lf = buf.indexOf(pos, end, LF);
-            if (buf.getByte(lf - 1) != CR) {
-                return HeadParse.bad("header line not terminated by CRLF");
-            }
-            int valueEnd = lf - 1;
-            byte first = buf.getByte(pos);
+            byte first = a[pos];
             if (first == SP || first == HT) {
                 return HeadParse.bad("obsolete line folding in header");
             }
             int colon = pos;
-            while (colon < valueEnd && isTchar(buf.getByte(colon))) {
+            while (isTchar(a[colon])) {
                 colon++;
             }
-            if (colon == pos || colon >= valueEnd || buf.getByte(colon) != ':') {
-                return HeadParse.bad("malformed header field name");
+            if (a[colon] != ':' || colon == pos) {
+                return a[colon] == LF ? HeadParse.bad("header line not terminated by CRLF")
+                        : HeadParse.bad("malformed header field name");
+            }
+            int k = colon + 1;
+            while (FIELD_VALUE[a[k] & 0xff]) {
+                k++;
+            }
+            // The head ends in CRLFCRLF, so the line has an end and a[k + 1] exists.
+            if (a[k] != CR || a[k + 1] != LF) {
+                return a[k] == LF ? HeadParse.bad("header line not terminated by CRLF")
+                        : HeadParse.bad("control character in header value");
             }
             int v = colon + 1;
-            while (v < valueEnd && isOws(buf.getByte(v))) {
+            while (v < k && isOws(a[v])) {
                 v++;
             }
-            int ve = valueEnd;
-            while (ve > v && isOws(buf.getByte(ve - 1))) {
+            int ve = k;
+            while (ve > v && isOws(a[ve - 1])) {
                 ve--;
             }
-            for (int k = v; k < ve; k++) {
-                if (!isFieldValueByte(buf.getByte(k))) {
-                    return HeadParse.bad("control character in header value");
-                }
-            }
-            if (colon - pos == 4 && isHostName(buf, pos)) {
+            if (colon - pos == 4 && isHostName(a, pos)) {
                 if (seenHost) {
                     return HeadParse.bad("more than one Host header");
                 }
                 seenHost = true;
-                host = normaliseAuthority(buf.toString(v, ve - v, StandardCharsets.US_ASCII));
+                host = normaliseAuthority(new String(a, v, ve - v, StandardCharsets.US_ASCII));
                 if (host == null) {
                     return HeadParse.bad("invalid Host header");
                 }
             }
-            pos = lf + 1;
+            pos = k + 2;
         }
         if (version == HttpVersion.HTTP_1_1 && !seenHost) {
             return HeadParse.bad("missing Host header");
@@ -200,18 +230,28 @@ public final class RequestHeadParser {
                 end - start));
     }
 
-    private static HttpVersion version(ByteBuf buf, int from, int to) {
+    /** The index of the first {@code value} in [from, to); the caller knows there is one. */
+    private static int indexOf(byte[] a, int from, int to, byte value) {
+        for (int i = from; i < to; i++) {
+            if (a[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static HttpVersion version(byte[] a, int from, int to) {
         if (to - from != 8) {
             return null;
         }
         for (int k = 0; k < HTTP_SLASH.length; k++) {
-            if (buf.getByte(from + k) != HTTP_SLASH[k]) {
+            if (a[from + k] != HTTP_SLASH[k]) {
                 return null;
             }
         }
-        byte major = buf.getByte(from + 5);
-        byte dot = buf.getByte(from + 6);
-        byte minor = buf.getByte(from + 7);
+        byte major = a[from + 5];
+        byte dot = a[from + 6];
+        byte minor = a[from + 7];
         if (major != '1' || dot != '.' || minor < '0' || minor > '9') {
             return null;
         }
@@ -219,9 +259,9 @@ public final class RequestHeadParser {
     }
 
     // Header names compare case-insensitively, byte by byte, without making a String of every name.
-    private static boolean isHostName(ByteBuf buf, int at) {
-        return (buf.getByte(at) | 0x20) == 'h' && (buf.getByte(at + 1) | 0x20) == 'o'
-                && (buf.getByte(at + 2) | 0x20) == 's' && (buf.getByte(at + 3) | 0x20) == 't';
+    private static boolean isHostName(byte[] a, int at) {
+        return (a[at] | 0x20) == 'h' && (a[at + 1] | 0x20) == 'o' && (a[at + 2] | 0x20) == 's'
+                && (a[at + 3] | 0x20) == 't';
     }
 
     /** The authority of an {@code http://} or {@code https://} target, or null for any other form. */
@@ -317,15 +357,11 @@ public final class RequestHeadParser {
         return b == SP || b == HT;
     }
 
-    // field-vchar, SP, HTAB and obs-text; no other control characters.
-    private static boolean isFieldValueByte(byte b) {
-        return b == HT || b == SP || (b > 0x20 && b != 0x7f) || b < 0;
-    }
 
-    private static String printable(ByteBuf buf, int from, int length) {
+    private static String printable(byte[] a, int from, int length) {
         StringBuilder sb = new StringBuilder(length);
         for (int k = 0; k < length; k++) {
-            byte b = buf.getByte(from + k);
+            byte b = a[from + k];
             sb.append(isVisible(b) || b == SP ? (char) b : '?');
         }
         return sb.toString();

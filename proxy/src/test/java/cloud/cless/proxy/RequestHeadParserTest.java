@@ -12,8 +12,16 @@ import org.junit.jupiter.api.Test;
 class RequestHeadParserTest {
     private final RequestHeadParser parser = new RequestHeadParser(RequestHeadParser.DEFAULT_MAX_HEAD_SIZE);
 
+    /** Parses {@code text} from a heap buffer and from a direct one (the two read paths); both must agree. */
     private HeadParse parse(String text) {
-        ByteBuf buf = Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1);
+        byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        HeadParse fromHeap = parse(Unpooled.wrappedBuffer(bytes));
+        HeadParse fromDirect = parse(Unpooled.directBuffer(bytes.length).writeBytes(bytes));
+        assertThat(fromDirect).isEqualTo(fromHeap);
+        return fromHeap;
+    }
+
+    private HeadParse parse(ByteBuf buf) {
         try {
             int before = buf.readerIndex();
             HeadParse result = parser.parse(buf);
@@ -111,7 +119,17 @@ class RequestHeadParserTest {
     }
 
     @Test
+    void controlBytesInValuesAreBadAndObsTextIsNot() {
+        assertThat(bad("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n")).contains("control character");
+        assertThat(bad("GET / HTTP/1.1\r\nHost: a\r\nX: a\u007fb\r\n\r\n")).contains("control character");
+        assertThat(bad("GET / HTTP/1.1\r\nHost: a\r\nX: a\u0000\r\n\r\n")).contains("control character");
+        assertThat(ok("GET / HTTP/1.1\r\nX: caf\u00e9\tok \r\nHost: a\r\n\r\n").host()).isEqualTo("a");
+        assertThat(ok("GET / HTTP/1.1\r\nX:\r\nHost:  a \t\r\n\r\n").host()).isEqualTo("a");
+    }
+
+    @Test
     void bareLineFeedsAreBad() {
+        assertThat(bad("GET / HTTP/1.1\r\nHost: a\r\nX\nY: b\r\n\r\n")).contains("CRLF");
         assertThat(bad("GET / HTTP/1.1\nHost: a\r\n\r\n")).contains("CRLF");
         assertThat(bad("GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n")).contains("CRLF");
     }
