@@ -4,7 +4,7 @@
 # http and tcp mode. Every proxy gets one worker/thread. wrk runs in interleaved rounds so drift in the
 # machine's speed hits every target alike; only ratios within one run mean anything.
 #
-# Usage: bench/compare.sh [--rounds N] [--duration SECONDS] [--out FILE]
+# Usage: bench/compare.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--out FILE]
 # Installs nginx-light, haproxy and wrk from Debian's packages when missing (as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +12,15 @@ repo="$(pwd)"
 
 rounds=3
 duration=10
+warmup=10
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "usage: bench/compare.sh [--rounds N] [--duration SECONDS] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: bench/compare.sh [--rounds N] [--duration SECONDS] [--warmup SECONDS] [--out FILE]" >&2; exit 2 ;;
   esac
 done
 [ -n "$out" ] || out="bench/results/compare-$(date -u +%Y%m%dT%H%M%SZ).md"
@@ -47,7 +49,7 @@ if [ ! -f proxy/target/cless.jar ]; then
 fi
 
 # --- ports and work dir ---------------------------------------------------------------------------------------
-BACKEND=18080 NGINX=18081 HAPROXY_HTTP=18082 HAPROXY_TCP=18083 CLESS=18084 CLESS_ADMIN=18085
+BACKEND=18080 NGINX=18081 HAPROXY_HTTP=18082 HAPROXY_TCP=18083 CLESS=18084 CLESS_ADMIN=18085 NGINX_NOPOOL=18086
 work="$(mktemp -d /tmp/cless-compare.XXXXXX)"
 pids=()
 cleanup() {
@@ -94,6 +96,12 @@ http {
       proxy_set_header Connection "";
     }
   }
+  # The same proxy without a pool of backend connections: one backend connection per request, the cost a relay
+  # that binds each client connection to its own backend connection (cless, HAProxy tcp) pays per connection.
+  server {
+    listen 127.0.0.1:$NGINX_NOPOOL;
+    location / { proxy_pass http://127.0.0.1:$BACKEND; }
+  }
 }
 EOF
 cat > "$work/haproxy.cfg" <<EOF
@@ -139,7 +147,7 @@ wait_port() {
   done
   log "nothing listens on port $1"; return 1
 }
-for port in $BACKEND $NGINX $HAPROXY_HTTP $HAPROXY_TCP $CLESS_ADMIN $CLESS; do wait_port "$port"; done
+for port in $BACKEND $NGINX $NGINX_NOPOOL $HAPROXY_HTTP $HAPROXY_TCP $CLESS_ADMIN $CLESS; do wait_port "$port"; done
 curl -sf -o /dev/null -H 'Authorization: Bearer bench' -d "{\"name\":\"bench\",\"upstream\":\"127.0.0.1:$BACKEND\"}" \
   "http://127.0.0.1:$CLESS_ADMIN/serviceDefinitions" || { log "could not register the upstream service"; exit 1; }
 
@@ -150,14 +158,16 @@ nginx_proxy_pids() {
 }
 
 # --- measuring --------------------------------------------------------------------------------------------
-declare -A host_of=([direct]="127.0.0.1" [cless]="bench.localhost" [nginx]="127.0.0.1" [haproxy-http]="127.0.0.1" [haproxy-tcp]="127.0.0.1")
-declare -A port_of=([direct]=$BACKEND [cless]=$CLESS [nginx]=$NGINX [haproxy-http]=$HAPROXY_HTTP [haproxy-tcp]=$HAPROXY_TCP)
+declare -A host_of=([direct]="127.0.0.1" [cless]="bench.localhost" [nginx]="127.0.0.1" [nginx-nopool]="127.0.0.1" [haproxy-http]="127.0.0.1" [haproxy-tcp]="127.0.0.1")
+declare -A port_of=([direct]=$BACKEND [cless]=$CLESS [nginx]=$NGINX [nginx-nopool]=$NGINX_NOPOOL [haproxy-http]=$HAPROXY_HTTP [haproxy-tcp]=$HAPROXY_TCP)
 targets=(direct cless nginx haproxy-http haproxy-tcp)
+# Only for new connections: with keep-alive clients it would open a backend connection per request.
+close_targets=(direct cless nginx nginx-nopool haproxy-http haproxy-tcp)
 
 pids_of() {
   case "$1" in
     cless) echo "$cless_pid" ;;
-    nginx) nginx_proxy_pids ;;
+    nginx|nginx-nopool) nginx_proxy_pids ;;
     haproxy-http|haproxy-tcp) echo "$haproxy_pid" ;;
     *) echo "" ;;
   esac
@@ -206,9 +216,13 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$cless_pid/status"; }
 max_rss=0
 note_rss() { local r; r=$(rss_kb); [ "$r" -gt "$max_rss" ] && max_rss=$r; return 0; }
 
-log "warming up"
-for target in "${targets[@]}"; do
-  wrk -t1 -c50 -d5s -H "Host: ${host_of[$target]}" "http://127.0.0.1:${port_of[$target]}/" >/dev/null
+# Every target is warmed up alike, on both paths: requests on open connections, and new connections (whose
+# setup code a JIT-compiled proxy only compiles once it has run for a while).
+log "warming up (${warmup} s per target and kind)"
+for target in "${close_targets[@]}"; do
+  wrk -t1 -c50 -d"${warmup}s" -H "Host: ${host_of[$target]}" "http://127.0.0.1:${port_of[$target]}/" >/dev/null
+  wrk -t1 -c50 -d"${warmup}s" -H "Host: ${host_of[$target]}" -H "Connection: close" \
+    "http://127.0.0.1:${port_of[$target]}/" >/dev/null
 done
 for round in $(seq 1 "$rounds"); do
   log "round $round of $rounds (keep-alive, 50 connections)"
@@ -218,7 +232,7 @@ log "latency (keep-alive, 1 connection)"
 for target in "${targets[@]}"; do run "$target" c1 1; done
 log "a new connection per request (50 connections)"
 for round in $(seq 1 "$rounds"); do
-  for target in "${targets[@]}"; do run "$target" close 50; note_rss; done
+  for target in "${close_targets[@]}"; do run "$target" close 50; note_rss; done
 done
 heap=$(jcmd "$cless_pid" GC.heap_info 2>/dev/null | awk '/total/ && /used/ {print; exit}' || true)
 
@@ -234,19 +248,20 @@ mkdir -p "$(dirname "$out")"
   echo "# cless load comparison"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
-  echo "- wrk -t1, ${duration} s per run, $rounds interleaved rounds (median shown); backend: nginx, 1 worker, fixed 6-byte body"
+  echo "- wrk -t1, ${duration} s per run, $rounds interleaved rounds (median shown), after ${warmup} s of warm-up per target and kind; backend: nginx, 1 worker, fixed 6-byte body"
   echo "- every proxy has one worker/thread and no access log; cless: --event-loop-threads 1, launcher defaults (bin/cless), CLESS_ACCESS_LOG_LEVEL=OFF"
   echo
-  echo "| target | keep-alive c50 req/s | p50 ms | p99 ms | CPU µs/req | c1 p50 ms | c1 p99 ms | new conn/req c50 req/s |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-  for target in "${targets[@]}"; do
-    echo "| $target | $(stat "$target" keepalive 3) | $(stat "$target" keepalive 4) | $(stat "$target" keepalive 5) | $(stat "$target" keepalive 6) | $(stat "$target" c1 4) | $(stat "$target" c1 5) | $(stat "$target" close 3) |"
+  echo "| target | keep-alive c50 req/s | p50 ms | p99 ms | CPU µs/req | c1 p50 ms | c1 p99 ms | new conn/req c50 req/s | CPU µs/req |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+  for target in "${close_targets[@]}"; do
+    echo "| $target | $(stat "$target" keepalive 3) | $(stat "$target" keepalive 4) | $(stat "$target" keepalive 5) | $(stat "$target" keepalive 6) | $(stat "$target" c1 4) | $(stat "$target" c1 5) | $(stat "$target" close 3) | $(stat "$target" close 6) |"
   done
   echo
   ka_cless=$(stat cless keepalive 3)
   echo "| ratio | keep-alive | new connection per request |"
   echo "| --- | --- | --- |"
   echo "| cless / nginx | $(ratio "$ka_cless" "$(stat nginx keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat nginx close 3)") |"
+  echo "| cless / nginx-nopool | - | $(ratio "$(stat cless close 3)" "$(stat nginx-nopool close 3)") |"
   echo "| cless / haproxy-tcp | $(ratio "$ka_cless" "$(stat haproxy-tcp keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat haproxy-tcp close 3)") |"
   echo "| cless / haproxy-http | $(ratio "$ka_cless" "$(stat haproxy-http keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat haproxy-http close 3)") |"
   echo "| cless / direct | $(ratio "$ka_cless" "$(stat direct keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat direct close 3)") |"
