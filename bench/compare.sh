@@ -208,7 +208,8 @@ run() {
   if [ -n "$procs" ] && [ "${requests:-0}" -gt 0 ]; then
     cpu_us=$(awk -v t=$((after - before)) -v hz="$hz" -v r="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / r }')
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$kind" "$rps" "$p50" "$p99" "$cpu_us" "$errors" >> "$results"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$kind" "$rps" "$p50" "$p99" "$cpu_us" "$errors" "${round:-0}" \
+    >> "$results"
   log "$target $kind (c$conns): $rps req/s p50 ${p50} ms p99 ${p99} ms cpu ${cpu_us} us/req ${errors}"
 }
 
@@ -229,6 +230,7 @@ for round in $(seq 1 "$rounds"); do
   for target in "${targets[@]}"; do run "$target" keepalive 50; note_rss; done
 done
 log "latency (keep-alive, 1 connection)"
+round=0
 for target in "${targets[@]}"; do run "$target" c1 1; done
 log "a new connection per request (50 connections)"
 for round in $(seq 1 "$rounds"); do
@@ -242,6 +244,13 @@ stat() { # stat TARGET KIND COLUMN -> median over rounds
   awk -F'\t' -v t="$1" -v k="$2" -v c="$3" '$1 == t && $2 == k {print $c}' "$results" | median
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# paired KIND A B -> median over rounds of A's req/s / B's req/s in the same round. Rounds interleave the targets, so
+# the two runs of a pair saw the same machine; the pairs cancel drift between rounds.
+paired() {
+  awk -F'\t' -v k="$1" -v a="$2" -v b="$3" '$2 == k && $1 == a {x[$8] = $3} $2 == k && $1 == b {y[$8] = $3}
+    END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$results" |
+    sort -n | awk '{v[NR]=$1} END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f", v[(NR+1)/2]; else printf "%.2f", (v[NR/2] + v[NR/2+1]) / 2 }'
+}
 
 mkdir -p "$(dirname "$out")"
 {
@@ -258,13 +267,15 @@ mkdir -p "$(dirname "$out")"
   done
   echo
   ka_cless=$(stat cless keepalive 3)
+  echo "Ratios of req/s: of the medians above, and (in brackets) the median of the per-round ratios."
+  echo
   echo "| ratio | keep-alive | new connection per request |"
   echo "| --- | --- | --- |"
-  echo "| cless / nginx | $(ratio "$ka_cless" "$(stat nginx keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat nginx close 3)") |"
-  echo "| cless / nginx-nopool | - | $(ratio "$(stat cless close 3)" "$(stat nginx-nopool close 3)") |"
-  echo "| cless / haproxy-tcp | $(ratio "$ka_cless" "$(stat haproxy-tcp keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat haproxy-tcp close 3)") |"
-  echo "| cless / haproxy-http | $(ratio "$ka_cless" "$(stat haproxy-http keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat haproxy-http close 3)") |"
-  echo "| cless / direct | $(ratio "$ka_cless" "$(stat direct keepalive 3)") | $(ratio "$(stat cless close 3)" "$(stat direct close 3)") |"
+  for peer in nginx nginx-nopool haproxy-tcp haproxy-http direct; do
+    ka="-"
+    [ "$peer" = nginx-nopool ] || ka="$(ratio "$ka_cless" "$(stat "$peer" keepalive 3)") ($(paired keepalive cless "$peer"))"
+    echo "| cless / $peer | $ka | $(ratio "$(stat cless close 3)" "$(stat "$peer" close 3)") ($(paired close cless "$peer")) |"
+  done
   echo
   echo "cless RSS at most $((max_rss / 1024)) MiB during the runs; heap after the runs: ${heap:-n/a}"
   if grep -q . <(awk -F'\t' '$7 != ""' "$results"); then
