@@ -135,8 +135,9 @@ herd_p99=$(awk '$1 == "99%" {print $2}' "$work/herd.txt")
 # The same burst again once the container is warm, through cless and straight to the container's own port: what
 # part of the tail is the app's (busybox httpd's small listen backlog and a process per connection), not cless's.
 herd_port=$(instances herd | sed -n 's/.*"host_port":\([0-9]*\).*/\1/p' | head -1)
-ab -q -n "$herd" -c "$herd" -s 60 -H "Host: herd.localhost" "http://127.0.0.1:$PORT/" > "$work/herd-warm.txt" 2>&1 || true
-ab -q -n "$herd" -c "$herd" -s 60 "http://127.0.0.1:$herd_port/" > "$work/herd-direct.txt" 2>&1 || true
+# ab gives up the whole run when one request passes -s, so the limit is long enough for TCP's retransmits.
+ab -q -n "$herd" -c "$herd" -s 300 -H "Host: herd.localhost" "http://127.0.0.1:$PORT/" > "$work/herd-warm.txt" 2>&1 || true
+ab -q -n "$herd" -c "$herd" -s 300 "http://127.0.0.1:$herd_port/" > "$work/herd-direct.txt" 2>&1 || true
 ab_summary() { # ab_summary FILE -> "N complete, N failed, p50 X ms, p99 Y ms"
   awk '/^Complete requests:/ {c=$3} /^Failed requests:/ {f=$3} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2}
     END { printf "%s complete, %s failed, p50 %s ms, p99 %s ms", c, f, p50, p99 }' "$1"
