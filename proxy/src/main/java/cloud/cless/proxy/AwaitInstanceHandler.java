@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Third step: acquires an instance of the routed service and connects to it, then hands both channels and the
  * bytes read so far to a {@link RelaySession}. Nothing is read from the client meanwhile: its further bytes stay
  * in the socket, which is the backpressure during a cold start. A connect that fails (nothing was sent upstream
- * yet) is retried once on a fresh instance; failures become 502, 503 or 504.
+ * yet) is retried once: on a fresh instance when the connect was refused, on whichever instance is least loaded
+ * when it timed out. Failures become 502, 503 or 504.
  */
 public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AwaitInstanceHandler.class);
@@ -30,7 +32,7 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     private final String host;
     private ByteBuf pending;
     private boolean clientGone;
-    /** A failed connect is retried once, on a fresh instance; nothing was sent upstream yet, so it is safe. */
+    /** A failed connect is retried once; nothing was sent upstream yet, so it is safe. */
     private boolean retried;
 
     public AwaitInstanceHandler(ConnectionPath path, ServiceDefinition service, String host, ByteBuf pending) {
@@ -73,14 +75,18 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
         Channel inbound = ctx.channel();
         if (!connect.isSuccess()) {
             Throwable cause = connect.cause();
-            lease.connectFailed(cause); // the manager replaces the instance
+            if (!(cause instanceof ConnectTimeoutException)) {
+                lease.connectFailed(cause); // refused: nothing listens there any more, the manager replaces it
+            }
+            // A timed-out connect is an instance too busy to accept (its listen queue full), not a broken one:
+            // replacing it would cut off every connection it is serving.
             lease.release();
             if (clientGone) {
                 return;
             }
             if (!retried) {
                 retried = true;
-                log.debug("Connecting to service {} instance {} at {} failed ({}); retrying on a fresh instance",
+                log.debug("Connecting to service {} instance {} at {} failed ({}); retrying once",
                         service.name(), lease.instanceId(), lease.address(), cause.getMessage());
                 acquire(ctx);
                 return;

@@ -55,6 +55,11 @@ public record ProxyConfig(
                 retryAfterSeconds, errorLinger, backlog);
     }
 
+    public ProxyConfig withConnectTimeout(Duration timeout) {
+        return new ProxyConfig(bindHost, port, adminHost, maxHeaderSize, headerTimeout, timeout, waterMark,
+                retryAfterSeconds, errorLinger, backlog);
+    }
+
     public ProxyConfig withHeaderTimeout(Duration timeout) {
         return new ProxyConfig(bindHost, port, adminHost, maxHeaderSize, timeout, connectTimeout, waterMark,
                 retryAfterSeconds, errorLinger, backlog);

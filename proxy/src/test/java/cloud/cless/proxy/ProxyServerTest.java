@@ -46,6 +46,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -540,6 +541,37 @@ class ProxyServerTest {
         // The first failure is retried once on a fresh lease; the second one is the client's 502.
         awaitReleased(2);
         assertThat(instances.leases).allSatisfy(l -> assertThat(l.connectFailure.get()).isNotNull());
+    }
+
+    @Test
+    void aTimedOutConnectIs502AndLeavesTheInstanceInService() throws Exception {
+        startProxy(config().withConnectTimeout(Duration.ofMillis(300)));
+        // A listener that never accepts, its accept queue filled: the kernel drops further SYNs, so a connect
+        // times out, as it does on an app too busy to accept.
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), busy.getLocalPort());
+            List<Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket filler = new Socket();
+                    queued.add(filler);
+                    try {
+                        filler.connect(address, 200);
+                    } catch (IOException full) {
+                        break; // the queue is full
+                    }
+                }
+                instances.leaseTo(address);
+                assertError(exchange(get(HOST)), 502, "timed out");
+            } finally {
+                for (Socket socket : queued) {
+                    socket.close();
+                }
+            }
+        }
+        // Retried once, then the client's 502; neither lease reported its instance as broken.
+        awaitReleased(2);
+        assertThat(instances.leases).allSatisfy(l -> assertThat(l.connectFailure.get()).isNull());
     }
 
     @Test
