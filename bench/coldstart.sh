@@ -96,13 +96,13 @@ done
 
 # --- cless ----------------------------------------------------------------------------------------------------
 bin/cless serve --bind 127.0.0.1 --port "$PORT" --admin-port "$ADMIN" --admin-token "$TOKEN" --store memory \
-  --data-dir "$work/data" --stop-timeout 1s >"$work/cless.log" 2>&1 &
+  --data-dir "$work/data" --stop-timeout 1s --queue-size 2000 >"$work/cless.log" 2>&1 &
 cless_pid=$!
 wait_for 60 curl -sf -o /dev/null "http://127.0.0.1:$ADMIN/healthz"
 
-register() { # register NAME IDLE_ACTION IDLE_SECONDS
+register() { # register NAME IDLE_ACTION IDLE_SECONDS [CONCURRENCY]
   admin -o /dev/null -d "{\"name\":\"$1\",\"image_name\":\"cless-test/hello\",\"idle_timeout_seconds\":$3,
-    \"idle_action\":\"$2\"}" "http://127.0.0.1:$ADMIN/serviceDefinitions"
+    \"idle_action\":\"$2\",\"concurrency\":${4:-0}}" "http://127.0.0.1:$ADMIN/serviceDefinitions"
 }
 
 log "cless, stop mode ($cycles cycles)"
@@ -138,6 +138,11 @@ herd_port=$(instances herd | sed -n 's/.*"host_port":\([0-9]*\).*/\1/p' | head -
 # ab gives up the whole run when one request passes -s, so the limit is long enough for TCP's retransmits.
 ab -q -n "$herd" -c "$herd" -s 300 -H "Host: herd.localhost" "http://127.0.0.1:$PORT/" > "$work/herd-warm.txt" 2>&1 || true
 ab -q -n "$herd" -c "$herd" -s 300 "http://127.0.0.1:$herd_port/" > "$work/herd-direct.txt" 2>&1 || true
+# And with `concurrency` capping the connections one instance gets (the rest wait in cless's queue).
+register herd-capped stop 300 64
+ab -q -n "$herd" -c "$herd" -s 300 -H "Host: herd-capped.localhost" "http://127.0.0.1:$PORT/" > /dev/null 2>&1 || true
+ab -q -n "$herd" -c "$herd" -s 300 -H "Host: herd-capped.localhost" "http://127.0.0.1:$PORT/" \
+  > "$work/herd-capped.txt" 2>&1 || true
 ab_summary() { # ab_summary FILE -> "N complete, N failed, p50 X ms, p99 Y ms"
   awk '/^Complete requests:/ {c=$3} /^Failed requests:/ {f=$3} $1 == "50%" {p50=$2} $1 == "99%" {p99=$2}
     END { printf "%s complete, %s failed, p50 %s ms, p99 %s ms", c, f, p50, p99 }' "$1"
@@ -164,7 +169,8 @@ mkdir -p "$(dirname "$out")"
   echo "${herd_non2xx:-0} non-2xx; containers started: $herd_containers; p50 ${herd_p50:-?} ms, p99 ${herd_p99:-?} ms (ab, one new connection each)."
   echo
   echo "The same burst with the container warm: through cless $(ab_summary "$work/herd-warm.txt");"
-  echo "straight to the container's port $(ab_summary "$work/herd-direct.txt")."
+  echo "straight to the container's port $(ab_summary "$work/herd-direct.txt");"
+  echo "through cless to a service with \`concurrency\` 64 (max_instances 1) $(ab_summary "$work/herd-capped.txt")."
 } > "$out"
 cat "$out"
 log "written to $out"
