@@ -249,7 +249,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 paired() {
   awk -F'\t' -v k="$1" -v a="$2" -v b="$3" '$2 == k && $1 == a {x[$8] = $3} $2 == k && $1 == b {y[$8] = $3}
     END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' "$results" |
-    sort -n | awk '{v[NR]=$1} END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f", v[(NR+1)/2]; else printf "%.2f", (v[NR/2] + v[NR/2+1]) / 2 }'
+    median | awk '{ if ($1 == "-") print; else printf "%.2f", $1 }'
 }
 
 mkdir -p "$(dirname "$out")"

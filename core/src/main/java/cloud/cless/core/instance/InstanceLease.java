@@ -19,7 +19,7 @@ public interface InstanceLease {
 
     /**
      * The instance refused or reset the connection: it is likely gone. The manager checks it and replaces it
-     * when needed.
+     * when needed. Not for a connect that timed out: that is an instance too busy to accept, not a gone one.
      */
     void connectFailed(Throwable cause);
 

@@ -77,11 +77,7 @@ public final class ServiceMeters {
 
     /** A cold start failed; {@code reason} is a short lower-case word such as {@code start_failed}. */
     public void coldStartFailed(String reason) {
-        Counter.builder("cless.cold.start.failures")
-                .description("Cold starts that failed, by reason")
-                .tags(ClessMetrics.SERVICE, service, "reason", reason)
-                .register(registry)
-                .increment();
+        countByReason("cless.cold.start.failures", "Cold starts that failed, by reason", reason);
     }
 
     /** A client connection was routed to this service. Pair with {@link #connectionClosed()}. */
@@ -116,8 +112,13 @@ public final class ServiceMeters {
 
     /** A connection was turned away by the queue: {@code full}, or {@code timeout} after waiting. */
     public void queueRejected(String reason) {
-        Counter.builder("cless.queue.rejections")
-                .description("Connections the service's queue turned away (503), by reason")
+        countByReason("cless.queue.rejections", "Connections the service's queue turned away (503), by reason", reason);
+    }
+
+    // Reasons are few and known only when they happen, so these counters are looked up (or made) on each event.
+    private void countByReason(String name, String description, String reason) {
+        Counter.builder(name)
+                .description(description)
                 .tags(ClessMetrics.SERVICE, service, "reason", reason)
                 .register(registry)
                 .increment();
