@@ -118,6 +118,8 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
                         "service " + service.name() + " was not ready in time: " + failure.getMessage());
                 case UNAVAILABLE -> path.errors().send(inbound, ClientError.SERVICE_UNAVAILABLE, host,
                         "service " + service.name() + " is unavailable: " + failure.getMessage());
+                case NOT_FOUND -> path.errors().send(inbound, ClientError.NOT_FOUND, host,
+                        "no service for host " + host + ": " + failure.getMessage());
             }
         } else {
             // The error response logs this failure; the stack trace is for debugging only.

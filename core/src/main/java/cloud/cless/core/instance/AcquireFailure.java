@@ -1,6 +1,6 @@
 package cloud.cless.core.instance;
 
-/** No instance could be had for a connection; {@link #reason()} says why, {@link #getMessage()} says what. */
+/** No instance could be had for a request; {@link #reason()} says why, {@link #getMessage()} says what. */
 public class AcquireFailure extends RuntimeException {
 
     /** Why acquiring failed; the proxy maps each to a status. */
@@ -10,7 +10,9 @@ public class AcquireFailure extends RuntimeException {
         /** The container did not become ready within the service's startup timeout. */
         STARTUP_TIMEOUT,
         /** The engine is unreachable, or the service is at capacity and the wait queue is full or timed out. */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** The service was deleted after the request was routed to it (404). */
+        NOT_FOUND
     }
 
     private final Reason reason;

@@ -1,10 +1,13 @@
 package cloud.cless.core.instance;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
- * One proxied connection's hold on an instance: where to connect, and the accounting that feeds idle reaping
- * and scaling. Not thread-safe beyond what its methods say; {@link #release()} is idempotent.
+ * One request's hold on an instance (an upgraded tunnel counts as one long request): where to connect, and the
+ * accounting that feeds idle reaping and scaling. Not thread-safe beyond what its methods say;
+ * {@link #release()} is idempotent.
  */
 public interface InstanceLease {
 
@@ -13,6 +16,23 @@ public interface InstanceLease {
 
     /** Instance id for logs and the access log. */
     String instanceId();
+
+    /**
+     * Completes once the instance takes no new leases (reaped, paused, drained, removed, or, for an upstream, its
+     * definition changed): connections kept idle to {@link #address()} must then be closed. The same stage for
+     * every lease on the instance while it stays in service; it may complete on any thread.
+     */
+    default CompletionStage<Void> retired() {
+        return new CompletableFuture<>();
+    }
+
+    /**
+     * How long this request waited for a cold start (or a resume) of its instance before the lease was granted, in
+     * milliseconds; -1 when it was served by an instance that was already up.
+     */
+    default long coldStartWaitMillis() {
+        return -1;
+    }
 
     /** Records that bytes were relayed just now. Cheap; called from the event loop. */
     void touch();
@@ -23,6 +43,6 @@ public interface InstanceLease {
      */
     void connectFailed(Throwable cause);
 
-    /** The connection closed: the instance has one open connection fewer. */
+    /** The request (or tunnel) ended: the instance has one in-flight request fewer. */
     void release();
 }

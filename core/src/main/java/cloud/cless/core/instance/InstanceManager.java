@@ -7,12 +7,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Hands out instances of services to connections, starting containers on demand, and stops them again. */
+/** Hands out instances of services to requests, starting containers on demand, and stops them again. */
 public interface InstanceManager {
 
     /**
-     * Acquires an instance of {@code service} for one connection. The returned future completes on {@code loop},
-     * with a lease, or with an {@link AcquireFailure}. Never blocks.
+     * Acquires an instance of {@code service} for one request. The returned future completes on {@code loop},
+     * with a lease, or with an {@link AcquireFailure}. Never blocks. Cancelling the future (the client left) gives
+     * the request's place up at once: it leaves the wait queue and starts nothing more.
      */
     Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop);
 
