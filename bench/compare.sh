@@ -324,7 +324,10 @@ heap_of() { # heap_of PID -> "used X of Y MiB committed", summed over the heap's
       split(substr($0, RSTART, RLENGTH), f, /[ K,]+/); total += f[2]; used += f[4] }
     END { if (total > 0) printf "used %.0f of %.0f MiB committed", used / 1024, total / 1024 }' || true
 }
-loops_of() { grep -l '^cless-io' /proc/"$1"/task/*/comm 2>/dev/null | wc -l; }
+loops_of() { # event-loop threads (Netty names them cless-io-N-M) in process PID, "?" when none is seen
+  local n; n=$(grep -l '^cless-io' /proc/"$1"/task/*/comm 2>/dev/null | wc -l)
+  [ "$n" -gt 0 ] && echo "$n" || echo "?"
+}
 declare -A heap hwm loops
 for c in cless cless1; do
   pid=$([ "$c" = cless1 ] && echo "$cless1_pid" || echo "$cless_pid")
