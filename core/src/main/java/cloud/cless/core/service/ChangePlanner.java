@@ -86,16 +86,29 @@ final class ChangePlanner {
         return new ServiceChange(ServiceChange.Kind.DELETE_REVISION, previous, without(previous, gone), null, gone);
     }
 
-    /** Marks {@code now} as last served for every revision that had a percent before or has one after. */
+    /**
+     * Marks the change's time as last served for every revision that had a percent before or has one after. The
+     * times of one service only grow, one millisecond at least per change, so they order its changes even when
+     * two fall into the same millisecond or the clock steps back.
+     */
     private static RegisteredService served(RegisteredService previous, RegisteredService current, Instant now) {
         if (previous != null && previous.traffic().equals(current.traffic())) {
             return current;
         }
         Map<String, Instant> lastServed = new HashMap<>(current.lastServed());
-        if (previous != null) {
-            previous.traffic().shares().forEach(s -> lastServed.put(s.revision().name(), now));
+        Instant at = now;
+        for (Instant earlier : lastServed.values()) {
+            if (!earlier.isBefore(at)) {
+                at = earlier.plusMillis(1);
+            }
         }
-        current.traffic().shares().forEach(s -> lastServed.put(s.revision().name(), now));
+        List<ResolvedTraffic.Share> shares = new ArrayList<>(current.traffic().shares());
+        if (previous != null) {
+            shares.addAll(previous.traffic().shares());
+        }
+        for (ResolvedTraffic.Share share : shares) {
+            lastServed.put(share.revision().name(), at);
+        }
         return new RegisteredService(current.definition(), current.revisions(), lastServed);
     }
 

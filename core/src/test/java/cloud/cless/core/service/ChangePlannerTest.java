@@ -225,6 +225,19 @@ class ChangePlannerTest {
     }
 
     @Test
+    void lastServedTimesOrderChangesEvenWithinOneMillisecond() {
+        RegisteredService two = update(created(), b -> b.imageTag("v2")).current(); // both marked NOW
+        ServiceChange back = planner.change(ServiceChange.Kind.TRAFFIC, two, two.definition().toBuilder()
+                .traffic(List.of(TrafficTarget.to("hello-00001", 100))).build(), NOW);
+        assertThat(back.current().lastServed())
+                .containsOnly(Map.entry("hello-00001", NOW.plusMillis(1)), Map.entry("hello-00002", NOW.plusMillis(1)));
+        // A clock that stepped back still moves the times on.
+        ServiceChange again = planner.change(ServiceChange.Kind.TRAFFIC, back.current(), two.definition(),
+                NOW.minusSeconds(30));
+        assertThat(again.current().lastServed().values()).containsOnly(NOW.plusMillis(2));
+    }
+
+    @Test
     void aRevisionIsDeletedOnlyWhenNothingUsesIt() {
         RegisteredService service = update(update(created(), b -> b.imageTag("v2")).current(),
                 b -> b.imageTag("v3")).current();
