@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class AdminJsonTest {
@@ -32,12 +33,7 @@ class AdminJsonTest {
     }
 
     private List<TrafficTarget> readTraffic(String body) {
-        ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
-        try {
-            return json.readTraffic(buf);
-        } finally {
-            buf.release();
-        }
+        return parse(body, json::readTraffic);
     }
 
     private ApiException trafficRejected(String body) {
@@ -45,9 +41,14 @@ class AdminJsonTest {
     }
 
     private ServiceDefinition read(String body) {
+        return parse(body, json::readDefinition);
+    }
+
+    /** Reads {@code body} from a buffer, released afterwards. */
+    private static <T> T parse(String body, Function<ByteBuf, T> reader) {
         ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
         try {
-            return json.readDefinition(buf);
+            return reader.apply(buf);
         } finally {
             buf.release();
         }

@@ -35,7 +35,7 @@ final class ChangePlanner {
         ServiceDefinition def = definition.traffic() != null ? definition
                 : definition.toBuilder().traffic(TrafficTarget.DEFAULT).build();
         if (def.name() == null) {
-            validator.check(def, Set.of(), true);
+            validator.check(def, Set.of(), true); // throws: the name is required
         }
         Revision first = Revision.of(def.name(), number, now, RevisionSpec.of(def));
         validator.check(def, Set.of(first.name()), true);
@@ -79,11 +79,15 @@ final class ChangePlanner {
         }
         if (previous.referencedByTraffic(name)) {
             throw new RevisionInUseException("revision '" + name + "' " + use(previous, name)
-                    + ": move them to other revisions first (PUT /serviceDefinitions/" + previous.name()
-                    + "/traffic)");
+                    + ": change the traffic first (PUT /serviceDefinitions/" + previous.name() + "/traffic)");
         }
         List<Revision> gone = List.of(revision);
         return new ServiceChange(ServiceChange.Kind.DELETE_REVISION, previous, without(previous, gone), null, gone);
+    }
+
+    /** Deletes the service with all of its revisions. */
+    static ServiceChange delete(RegisteredService previous) {
+        return new ServiceChange(ServiceChange.Kind.DELETE, previous, null, null, List.of());
     }
 
     /**

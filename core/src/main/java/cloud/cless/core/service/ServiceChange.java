@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param kind     what asked for the change
  * @param previous the service before, null for a new one
- * @param current  the service after
+ * @param current  the service after, null once it is deleted
  * @param created  the revision the change made, or null
  * @param deleted  the revisions it deleted, oldest first
  */
@@ -25,21 +25,35 @@ record ServiceChange(Kind kind, RegisteredService previous, RegisteredService cu
         /** New traffic (PUT of the traffic, a rollback). */
         TRAFFIC,
         /** A revision deleted through the admin API. */
-        DELETE_REVISION
+        DELETE_REVISION,
+        /** The service with all of its revisions (DELETE). */
+        DELETE
     }
 
     ServiceChange {
         Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(current, "current");
+        if ((current == null) != (kind == Kind.DELETE) || (previous == null) != (kind == Kind.CREATE)) {
+            throw new IllegalArgumentException(kind + " needs " + (kind == Kind.CREATE ? "no" : "a")
+                    + " previous service and " + (kind == Kind.DELETE ? "no" : "a") + " current one");
+        }
         deleted = List.copyOf(deleted);
+    }
+
+    /** The service's name. */
+    String name() {
+        return current != null ? current.name() : previous.name();
     }
 
     /** True when other revisions get requests or percents, or a tag reaches another revision. */
     boolean trafficChanged() {
-        return previous == null || !previous.traffic().equals(current.traffic());
+        return current != null && (previous == null || !previous.traffic().equals(current.traffic()));
     }
 
     void tell(ServiceListener listener) {
+        if (kind == Kind.DELETE) {
+            listener.serviceDeleted(previous.definition());
+            return;
+        }
         if (kind == Kind.CREATE) {
             listener.serviceCreated(current.definition());
         } else if (kind == Kind.UPDATE) {

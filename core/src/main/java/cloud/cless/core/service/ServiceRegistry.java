@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -152,28 +153,32 @@ public final class ServiceRegistry {
         });
     }
 
+    /** Deletes the service with all of its revisions. */
     public CompletableFuture<Void> delete(String name) {
-        return CompletableFuture.runAsync(() -> {
-            RegisteredService previous;
-            synchronized (writeLock) {
-                previous = existing(name);
-                store.delete(name);
-                index.remove(previous);
-            }
-            listeners.forEach(l -> l.serviceDeleted(previous.definition()));
-        }, blocking);
+        return write(() -> {
+            ServiceChange change = ChangePlanner.delete(existing(name));
+            store.delete(name);
+            return change;
+        }).thenApply(none -> null);
     }
 
-    /** Runs a change under the write lock, indexes what it stored, then tells the listeners. */
-    private CompletableFuture<RegisteredService> write(java.util.function.Supplier<ServiceChange> stored) {
+    /**
+     * Runs a change under the write lock, indexes what it stored, then tells the listeners. Completes with the
+     * service as the change left it (null once deleted).
+     */
+    private CompletableFuture<RegisteredService> write(Supplier<ServiceChange> stored) {
         return CompletableFuture.supplyAsync(() -> {
             ServiceChange change;
             synchronized (writeLock) {
                 change = stored.get();
-                index.put(change.current());
+                if (change.current() == null) {
+                    index.remove(change.previous());
+                } else {
+                    index.put(change.current());
+                }
             }
             if (!change.deleted().isEmpty()) {
-                log.info("Service {}: deleted revision(s) {}", change.current().name(),
+                log.info("Service {}: deleted revision(s) {}", change.name(),
                         change.deleted().stream().map(Revision::name).toList());
             }
             listeners.forEach(change::tell);

@@ -85,6 +85,31 @@ class RevisionChooserTest {
     }
 
     @Test
+    void aHostLookupAndAChoiceAllocateNothing() {
+        HostIndex index = new HostIndex();
+        index.put(Revisions.helloWithRevisions(2, List.of(TrafficTarget.to("hello-00001", 90),
+                TrafficTarget.latest(10).withTag("canary"))));
+        String own = new String("hello.localhost");
+        String tagged = new String("canary--hello.localhost");
+        SplittableRandom random = new SplittableRandom(3);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
+        int picked = 0;
+        for (int i = 0; i < 1_000; i++) { // warm the calls up first
+            picked += index.route(own).revision(random).number() + index.route(tagged).revision(random).number();
+        }
+        long before = threads.getThreadAllocatedBytes(thread);
+        for (int i = 0; i < 100_000; i++) {
+            picked += index.route(own).revision(random).number() + index.route(tagged).revision(random).number();
+        }
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        assertThat(picked).isPositive();
+        // Anything allocated per call would come to megabytes over 200,000 lookups and choices.
+        assertThat(allocated).as("bytes allocated by 200,000 lookups and choices").isLessThan(16_384);
+    }
+
+    @Test
     void sharesMustBePositiveAndAddUpToOneHundred() {
         assertThatThrownBy(() -> chooser()).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> chooser(new ResolvedTraffic.Share(ONE, 90)))

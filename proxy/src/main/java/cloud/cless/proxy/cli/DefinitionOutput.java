@@ -8,19 +8,11 @@ final class DefinitionOutput {
     }
 
     static void print(AdminOptions admin, JsonNode definition) {
-        if (admin.json()) {
-            admin.printJson(definition);
-        } else {
-            DefinitionView.printOne(definition, admin.out());
-        }
+        admin.print(definition, DefinitionView::printOne);
     }
 
     /** After a traffic change: the API's JSON, or the service's traffic as a table. */
     static void printTraffic(AdminOptions admin, JsonNode definition) {
-        if (admin.json()) {
-            admin.printJson(definition);
-        } else {
-            TrafficView.print(definition, admin.out());
-        }
+        admin.print(definition, TrafficView::print);
     }
 }

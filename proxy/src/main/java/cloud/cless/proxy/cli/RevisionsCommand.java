@@ -1,6 +1,5 @@
 package cloud.cless.proxy.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,12 +18,7 @@ public final class RevisionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonNode revisions = admin.client().get(AdminClient.revisions(name));
-        if (admin.json()) {
-            admin.printJson(revisions);
-        } else {
-            RevisionView.printList(revisions, admin.out());
-        }
+        admin.print(admin.client().get(AdminClient.revisions(name)), RevisionView::printList);
         return 0;
     }
 }
