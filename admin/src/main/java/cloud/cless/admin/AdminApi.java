@@ -2,6 +2,8 @@ package cloud.cless.admin;
 
 import cloud.cless.core.instance.InstanceManager;
 import cloud.cless.core.service.InvalidDefinitionException;
+import cloud.cless.core.service.RevisionInUseException;
+import cloud.cless.core.service.RevisionNotFoundException;
 import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.store.DuplicateServiceException;
@@ -13,6 +15,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +41,7 @@ final class AdminApi {
     private final AdminToken token;
     private final AdminJson json;
     private final PrometheusMeterRegistry metrics;
+    private final RevisionRoutes revisions;
 
     AdminApi(ServiceRegistry registry, InstanceManager instances, AdminToken token, AdminJson json,
              PrometheusMeterRegistry metrics) {
@@ -46,6 +50,7 @@ final class AdminApi {
         this.token = Objects.requireNonNull(token, "token");
         this.json = Objects.requireNonNull(json, "json");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.revisions = new RevisionRoutes(this, registry, instances, json);
     }
 
     /**
@@ -90,12 +95,13 @@ final class AdminApi {
                     : notAllowed(method, "GET"));
         }
         String[] segments = path.substring(1).split("/", -1);
-        if (!segments[0].equals(COLLECTION) || segments.length > 3 || (segments.length > 1 && segments[1].isEmpty())) {
+        if (!segments[0].equals(COLLECTION) || segments.length > 4 || Arrays.asList(segments).subList(1,
+                segments.length).contains("")) {
             return done(notFound("no route " + path));
         }
         if (segments.length == 1) {
             if (method.equals(HttpMethod.GET)) {
-                return done(ApiResponse.json(HttpResponseStatus.OK, json.writeDefinitions(registry.list())));
+                return done(ApiResponse.json(HttpResponseStatus.OK, json.writeDefinitions(registry.services())));
             }
             if (method.equals(HttpMethod.POST)) {
                 return create(body);
@@ -103,21 +109,33 @@ final class AdminApi {
             return done(notAllowed(method, "GET, POST"));
         }
         String name = segments[1];
-        if (segments.length == 3) {
-            if (!segments[2].equals("instances")) {
-                return done(notFound("no route " + path));
-            }
-            return done(method.equals(HttpMethod.GET) ? listInstances(name) : notAllowed(method, "GET"));
+        if (segments.length == 2) {
+            return definition(method, name, body);
         }
+        String part = segments[2];
+        if (segments.length == 4) {
+            return part.equals("revisions") ? revisions.one(method, name, segments[3])
+                    : done(notFound("no route " + path));
+        }
+        return switch (part) {
+            case "instances" -> done(method.equals(HttpMethod.GET) ? listInstances(name) : notAllowed(method, "GET"));
+            case "revisions" -> done(method.equals(HttpMethod.GET) ? revisions.list(name) : notAllowed(method, "GET"));
+            case "traffic" -> method.equals(HttpMethod.PUT) ? revisions.putTraffic(name, body)
+                    : done(notAllowed(method, "PUT"));
+            default -> done(notFound("no route " + path));
+        };
+    }
+
+    private CompletableFuture<ApiResponse> definition(HttpMethod method, String name, ByteBuf body) {
         if (method.equals(HttpMethod.GET)) {
-            return done(registry.get(name)
-                    .map(def -> ApiResponse.json(HttpResponseStatus.OK, json.writeDefinition(def)))
+            return done(registry.service(name)
+                    .map(service -> ApiResponse.json(HttpResponseStatus.OK, json.writeDefinition(service)))
                     .orElseGet(() -> noService(name)));
         }
         if (method.equals(HttpMethod.PUT)) {
             ServiceDefinition requested = json.readDefinition(body);
             return registry.update(name, requested)
-                    .thenApply(def -> ApiResponse.json(HttpResponseStatus.OK, json.writeDefinition(def)));
+                    .thenApply(service -> ApiResponse.json(HttpResponseStatus.OK, json.writeDefinition(service)));
         }
         if (method.equals(HttpMethod.DELETE)) {
             return registry.delete(name).thenApply(none -> ApiResponse.empty(HttpResponseStatus.NO_CONTENT));
@@ -127,9 +145,9 @@ final class AdminApi {
 
     private CompletableFuture<ApiResponse> create(ByteBuf body) {
         ServiceDefinition requested = json.readDefinition(body);
-        return registry.create(requested).thenApply(def ->
-                ApiResponse.json(HttpResponseStatus.CREATED, json.writeDefinition(def))
-                        .withHeader(HttpHeaderNames.LOCATION.toString(), "/" + COLLECTION + "/" + def.name()));
+        return registry.create(requested).thenApply(service ->
+                ApiResponse.json(HttpResponseStatus.CREATED, json.writeDefinition(service))
+                        .withHeader(HttpHeaderNames.LOCATION.toString(), "/" + COLLECTION + "/" + service.name()));
     }
 
     private ApiResponse listInstances(String name) {
@@ -164,15 +182,18 @@ final class AdminApi {
             return ApiResponse.json(HttpResponseStatus.CONFLICT, json.write(
                     new ErrorBody("conflict", e.getMessage(), Map.of(e.field(), "is taken"))));
         }
-        if (cause instanceof ServiceNotFoundException e) {
-            return error(HttpResponseStatus.NOT_FOUND, "not_found", e.getMessage());
+        if (cause instanceof ServiceNotFoundException || cause instanceof RevisionNotFoundException) {
+            return error(HttpResponseStatus.NOT_FOUND, "not_found", cause.getMessage());
+        }
+        if (cause instanceof RevisionInUseException e) {
+            return error(HttpResponseStatus.CONFLICT, "conflict", e.getMessage());
         }
         log.error("Admin API {} {} failed", method, path, cause);
         return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
                 "internal error; the server log has the details");
     }
 
-    private ApiResponse noService(String name) {
+    ApiResponse noService(String name) {
         return notFound("no service named '" + name + "'");
     }
 
@@ -180,17 +201,17 @@ final class AdminApi {
         return error(HttpResponseStatus.NOT_FOUND, "not_found", message);
     }
 
-    private ApiResponse notAllowed(HttpMethod method, String allow) {
+    ApiResponse notAllowed(HttpMethod method, String allow) {
         return error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                 method.name() + " is not allowed on this route; allowed: " + allow)
                 .withHeader(HttpHeaderNames.ALLOW.toString(), allow);
     }
 
-    private ApiResponse error(HttpResponseStatus status, String code, String message) {
+    ApiResponse error(HttpResponseStatus status, String code, String message) {
         return ApiResponse.json(status, json.write(new ErrorBody(code, message, null)));
     }
 
-    private static CompletableFuture<ApiResponse> done(ApiResponse response) {
+    static CompletableFuture<ApiResponse> done(ApiResponse response) {
         return CompletableFuture.completedFuture(response);
     }
 }

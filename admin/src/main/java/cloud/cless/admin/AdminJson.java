@@ -1,13 +1,17 @@
 package cloud.cless.admin;
 
 import cloud.cless.core.instance.InstanceInfo;
+import cloud.cless.core.service.RegisteredService;
+import cloud.cless.core.service.Revision;
 import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.TrafficTarget;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -23,9 +27,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 
 /**
  * Reads and writes the admin API's JSON. Reading is strict: unknown fields, type mismatches (no coercion of
@@ -35,6 +40,7 @@ import java.util.StringJoiner;
 public final class AdminJson {
     private final ObjectMapper mapper;
     private final ObjectReader definitionReader;
+    private final ObjectReader trafficReader;
 
     public AdminJson() {
         JsonMapper built = JsonMapper.builder()
@@ -50,51 +56,93 @@ public final class AdminJson {
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
         this.mapper = built;
         this.definitionReader = built.readerFor(DefinitionDocument.class);
+        this.trafficReader = built.readerFor(new TypeReference<List<TrafficDocument>>() {
+        });
     }
 
     /** Parses a request body into the definition it asks for; the buffer is read, not released. */
     public ServiceDefinition readDefinition(ByteBuf body) {
-        if (!body.isReadable()) {
-            throw ApiException.malformed("request body is empty; expected a JSON object");
+        DefinitionDocument document = read(body, definitionReader, JsonToken.START_OBJECT, "",
+                "request body must be a JSON object");
+        return document.toDefinition();
+    }
+
+    /**
+     * Parses the body of {@code PUT .../traffic}, a JSON array of entries; errors name the entry as
+     * {@code traffic[1].percent}, as in a definition. The buffer is read, not released.
+     */
+    public List<TrafficTarget> readTraffic(ByteBuf body) {
+        List<TrafficDocument> entries = read(body, trafficReader, JsonToken.START_ARRAY, "traffic",
+                "request body must be a JSON array of traffic entries, e.g. [{\"latest\": true, \"percent\": 100}]");
+        Map<String, String> errors = new LinkedHashMap<>();
+        List<TrafficTarget> targets = DefinitionDocument.targets(entries, errors);
+        if (!errors.isEmpty()) {
+            throw ApiException.invalidDefinition(errors);
         }
-        DefinitionDocument document;
+        return targets;
+    }
+
+    /**
+     * Reads one JSON value that must start with {@code first}; field errors are named with {@code prefix} before
+     * their path.
+     */
+    private <T> T read(ByteBuf body, ObjectReader reader, JsonToken first, String prefix, String wrongShape) {
+        if (!body.isReadable()) {
+            throw ApiException.malformed("request body is empty; expected " + expected(first));
+        }
         try (InputStream in = new ByteBufInputStream(body.duplicate());
              JsonParser parser = mapper.createParser(in)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                throw ApiException.malformed("request body is empty; expected a JSON object");
+            JsonToken token = parser.nextToken();
+            if (token == null) {
+                throw ApiException.malformed("request body is empty; expected " + expected(first));
             }
-            if (first != JsonToken.START_OBJECT) {
-                throw ApiException.malformed("request body must be a JSON object");
+            if (token != first) {
+                throw ApiException.malformed(wrongShape);
             }
-            document = definitionReader.readValue(parser);
+            T value = reader.readValue(parser);
             if (parser.nextToken() != null) {
-                throw ApiException.malformed("unexpected data after the JSON object (line "
-                        + parser.currentLocation().getLineNr() + ", column "
+                throw ApiException.malformed("unexpected data after the JSON " + (first == JsonToken.START_ARRAY
+                        ? "array" : "object") + " (line " + parser.currentLocation().getLineNr() + ", column "
                         + parser.currentLocation().getColumnNr() + ")");
             }
+            return value;
         } catch (UnrecognizedPropertyException e) {
-            throw ApiException.invalidDefinition(Map.of(path(e), "is not a known field"));
+            throw ApiException.invalidDefinition(Map.of(path(prefix, e), "is not a known field"));
         } catch (JsonMappingException e) {
             if (e.getPath().isEmpty()) {
                 throw ApiException.malformed(describe(e));
             }
             String problem = e instanceof MismatchedInputException m ? expectation(m.getTargetType()) : describe(e);
-            throw ApiException.invalidDefinition(Map.of(path(e), problem));
+            throw ApiException.invalidDefinition(Map.of(path(prefix, e), problem));
         } catch (JacksonException e) {
             throw ApiException.malformed(describe(e));
         } catch (IOException e) {
             throw ApiException.malformed("cannot read the request body: " + e.getMessage());
         }
-        return document.toDefinition();
     }
 
-    public byte[] writeDefinition(ServiceDefinition definition) {
-        return write(DefinitionDocument.of(definition));
+    private static String expected(JsonToken first) {
+        return first == JsonToken.START_ARRAY ? "a JSON array" : "a JSON object";
     }
 
-    public byte[] writeDefinitions(List<ServiceDefinition> definitions) {
-        return write(definitions.stream().map(DefinitionDocument::of).toList());
+    public byte[] writeDefinition(RegisteredService service) {
+        return write(DefinitionDocument.of(service));
+    }
+
+    public byte[] writeDefinitions(List<RegisteredService> services) {
+        return write(services.stream().map(DefinitionDocument::of).toList());
+    }
+
+    /** One revision; {@code instances} counts the instances that run it, {@code now} is the time of the answer. */
+    public byte[] writeRevision(RegisteredService service, Revision revision, long instances, Instant now) {
+        return write(RevisionDocument.of(service, revision, instances, now));
+    }
+
+    /** Every revision of {@code service}, newest first; {@code instances} maps revision names to instance counts. */
+    public byte[] writeRevisions(RegisteredService service, Map<String, Long> instances, Instant now) {
+        return write(service.revisionsNewestFirst().stream()
+                .map(r -> RevisionDocument.of(service, r, instances.getOrDefault(r.name(), 0L), now))
+                .toList());
     }
 
     public byte[] writeInstances(List<InstanceInfo> instances) {
@@ -110,12 +158,17 @@ public final class AdminJson {
         }
     }
 
-    private static String path(JsonMappingException e) {
-        StringJoiner joiner = new StringJoiner(".");
+    /** The field's path as the API names fields: {@code env.KEY}, {@code traffic[1].percent}. */
+    private static String path(String prefix, JsonMappingException e) {
+        StringBuilder path = new StringBuilder(prefix);
         for (JsonMappingException.Reference ref : e.getPath()) {
-            joiner.add(ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]");
+            if (ref.getFieldName() != null) {
+                path.append(path.length() == 0 ? "" : ".").append(ref.getFieldName());
+            } else {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
         }
-        return joiner.toString();
+        return path.toString();
     }
 
     private static String expectation(Class<?> target) {
@@ -131,8 +184,17 @@ public final class AdminJson {
         if (target == String.class) {
             return "must be a string";
         }
+        if (target == Boolean.class || target == boolean.class) {
+            return "must be true or false";
+        }
         if (Map.class.isAssignableFrom(target)) {
             return "must be an object of string values";
+        }
+        if (List.class.isAssignableFrom(target)) {
+            return "must be an array";
+        }
+        if (target == TrafficDocument.class) {
+            return "must be an object";
         }
         return "has the wrong type";
     }

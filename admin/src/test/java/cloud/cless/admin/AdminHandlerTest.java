@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.metrics.ServiceMeters;
 import cloud.cless.core.service.DefinitionDefaults;
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.RegisteredService;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.ServiceStore;
@@ -201,22 +201,27 @@ class AdminHandlerTest {
     void unexpectedFailureIs500WithoutDetails() throws Exception {
         ServiceStore failing = new ServiceStore() {
             @Override
-            public List<ServiceDefinition> list() {
+            public List<RegisteredService> list() {
                 return List.of();
             }
 
             @Override
-            public Optional<ServiceDefinition> get(String name) {
+            public Optional<RegisteredService> get(String name) {
                 return Optional.empty();
             }
 
             @Override
-            public void create(ServiceDefinition definition) {
-                throw new StoreException("disk on fire while storing " + definition.name(), null);
+            public int lastRevisionNumber(String name) {
+                return 0;
             }
 
             @Override
-            public void update(ServiceDefinition definition) {
+            public void create(RegisteredService service) {
+                throw new StoreException("disk on fire while storing " + service.name(), null);
+            }
+
+            @Override
+            public void update(RegisteredService service) {
                 throw new StoreException("disk on fire", null);
             }
 

@@ -111,7 +111,7 @@ public final class ClessServer implements AutoCloseable {
                 new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost())),
                 new DefinitionDefaults(config.domain(), seconds(config.idleTimeout()),
                         seconds(config.startupTimeout())),
-                blocking);
+                blocking, Clock.systemUTC(), config.revisionHistory());
         registry.load();
 
         DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), blocking);

@@ -1,5 +1,6 @@
 package cloud.cless.proxy;
 
+import cloud.cless.core.service.ServiceRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -28,6 +29,7 @@ import java.util.Locale;
  * @param stopTimeout          time a container gets to stop before it is killed
  * @param queueSize            connections that may wait for a service at {@code max_instances}
  * @param queueTimeout         how long such a connection waits before it gets 503
+ * @param revisionHistory      the newest revisions of a service kept whatever their traffic (at least 1)
  */
 public record ServerConfig(
         String bind,
@@ -50,7 +52,8 @@ public record ServerConfig(
         boolean allowRemoteUpstreams,
         Duration stopTimeout,
         int queueSize,
-        Duration queueTimeout) {
+        Duration queueTimeout,
+        int revisionHistory) {
 
     /** Where service definitions are kept. */
     public enum StoreKind { SQLITE, MEMORY }
@@ -59,5 +62,19 @@ public record ServerConfig(
         domain = domain.toLowerCase(Locale.ROOT);
         adminHost = adminHost == null || adminHost.isBlank()
                 ? "admin." + domain : adminHost.toLowerCase(Locale.ROOT);
+        if (revisionHistory < 1) {
+            throw new IllegalArgumentException("--revision-history must be at least 1, got " + revisionHistory);
+        }
+    }
+
+    /** A configuration that keeps the default revision history. */
+    public ServerConfig(String bind, int port, String domain, String adminHost, int adminPort, String adminToken,
+                        Path dataDir, StoreKind store, String dockerHost, String portRange, Duration idleTimeout,
+                        Duration startupTimeout, int maxHeaderSize, Duration headerTimeout, Duration drainTimeout,
+                        IoMode io, int eventLoopThreads, boolean allowRemoteUpstreams, Duration stopTimeout,
+                        int queueSize, Duration queueTimeout) {
+        this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
+                idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
+                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, ServiceRegistry.DEFAULT_REVISION_HISTORY);
     }
 }

@@ -15,6 +15,7 @@ import java.time.Instant;
  * @param coldStartMillis   start-to-ready time, -1 before ready
  * @param openConnections   connections using it now
  * @param lastActivity      last byte relayed or connection change
+ * @param revision          the revision it runs ({@code hello-00002}), null where the lifecycle does not say
  */
 public record InstanceInfo(
         String id,
@@ -26,5 +27,14 @@ public record InstanceInfo(
         Instant readyAt,
         long coldStartMillis,
         int openConnections,
-        Instant lastActivity) {
+        Instant lastActivity,
+        String revision) {
+
+    /** An instance whose revision is not known. */
+    public InstanceInfo(String id, String service, String containerId, int hostPort, InstanceState state,
+                        Instant startedAt, Instant readyAt, long coldStartMillis, int openConnections,
+                        Instant lastActivity) {
+        this(id, service, containerId, hostPort, state, startedAt, readyAt, coldStartMillis, openConnections,
+                lastActivity, null);
+    }
 }

@@ -1,13 +1,17 @@
 package cloud.cless.core.service;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * A registered service: which image to run (or which fixed upstream to use), on which host, and how to scale it.
+ * A registered service: which image to run (or which fixed upstream to use), on which host, how to scale it, and
+ * how its requests are split between its revisions.
  *
  * <p>Field names mirror the admin API contract (snake_case there). Optional fields are nullable boxed types;
- * {@link DefinitionDefaults#apply} fills the ones that have defaults before validation and storage.
+ * {@link DefinitionDefaults#apply} fills the ones that have defaults before validation and storage. A null
+ * {@code traffic} in a request means "not given": a new service gets {@link TrafficTarget#DEFAULT}, an updated one
+ * keeps its traffic. Stored definitions always have it.
  */
 public record ServiceDefinition(
         String name,
@@ -25,10 +29,12 @@ public record ServiceDefinition(
         Integer startupTimeoutSeconds,
         String readinessPath,
         Integer memoryMb,
-        Double cpus) {
+        Double cpus,
+        List<TrafficTarget> traffic) {
 
     public ServiceDefinition {
         env = env == null ? Map.of() : Map.copyOf(env);
+        traffic = traffic == null ? null : List.copyOf(traffic);
     }
 
     /** The image reference Docker is asked for, {@code name:tag}; null for an upstream service. */
@@ -65,7 +71,7 @@ public record ServiceDefinition(
                 .env(env).minInstances(minInstances).maxInstances(maxInstances).concurrency(concurrency)
                 .idleTimeoutSeconds(idleTimeoutSeconds).idleAction(idleAction)
                 .startupTimeoutSeconds(startupTimeoutSeconds).readinessPath(readinessPath)
-                .memoryMb(memoryMb).cpus(cpus);
+                .memoryMb(memoryMb).cpus(cpus).traffic(traffic);
     }
 
     /** Builds definitions field by field (tests and JSON mapping). */
@@ -86,6 +92,7 @@ public record ServiceDefinition(
         private String readinessPath;
         private Integer memoryMb;
         private Double cpus;
+        private List<TrafficTarget> traffic;
 
         public Builder name(String v) { name = v; return this; }
         public Builder imageName(String v) { imageName = v; return this; }
@@ -103,11 +110,12 @@ public record ServiceDefinition(
         public Builder readinessPath(String v) { readinessPath = v; return this; }
         public Builder memoryMb(Integer v) { memoryMb = v; return this; }
         public Builder cpus(Double v) { cpus = v; return this; }
+        public Builder traffic(List<TrafficTarget> v) { traffic = v; return this; }
 
         public ServiceDefinition build() {
             return new ServiceDefinition(name, imageName, imageTag, upstream, port, host, env, minInstances,
                     maxInstances, concurrency, idleTimeoutSeconds, idleAction, startupTimeoutSeconds,
-                    readinessPath, memoryMb, cpus);
+                    readinessPath, memoryMb, cpus, traffic);
         }
     }
 }

@@ -30,6 +30,7 @@ public final class ServiceValidator {
 
     private final boolean allowRemoteUpstreams;
     private final Set<String> reservedHosts;
+    private final TrafficRules trafficRules;
 
     /** Loopback upstreams only, no reserved hosts. */
     public ServiceValidator() {
@@ -44,6 +45,7 @@ public final class ServiceValidator {
         this.allowRemoteUpstreams = allowRemoteUpstreams;
         this.reservedHosts = reservedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT))
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        this.trafficRules = new TrafficRules(this.reservedHosts);
     }
 
     /** Throws {@link InvalidDefinitionException} naming every bad field. */
@@ -54,7 +56,30 @@ public final class ServiceValidator {
         }
     }
 
-    /** Field (snake_case) to message, empty when the definition is valid. */
+    /**
+     * Throws {@link InvalidDefinitionException} naming every bad field, the traffic's included.
+     *
+     * @param revisions  the names of the revisions the service has once the change is stored; the traffic may
+     *                   name only these
+     * @param newService false for a change to a stored service: rules that only new names must follow (no
+     *                   {@code --}) are not applied to the name it already has
+     */
+    public void check(ServiceDefinition def, Set<String> revisions, boolean newService) {
+        Map<String, String> errors = validate(def);
+        if (!newService && errors.containsKey("name") && def.name().contains(TagHost.SEPARATOR)
+                && NAME.matcher(def.name()).matches()) {
+            errors.remove("name");
+        }
+        if (def.traffic() != null) {
+            String host = errors.containsKey("host") || errors.containsKey("name") ? null : def.host();
+            errors.putAll(trafficRules.validate(def.traffic(), def.name(), host, revisions));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidDefinitionException(errors);
+        }
+    }
+
+    /** Field (snake_case) to message, empty when the definition is valid; the traffic is not checked here. */
     public Map<String, String> validate(ServiceDefinition def) {
         Map<String, String> errors = new LinkedHashMap<>();
         checkName(def, errors);
@@ -78,6 +103,8 @@ public final class ServiceValidator {
                     + " starting and ending with a letter or digit");
         } else if (name.equals(RESERVED_NAME)) {
             errors.put("name", "must not be '" + RESERVED_NAME + "' (reserved for the admin API)");
+        } else if (name.contains(TagHost.SEPARATOR)) {
+            errors.put("name", "must not contain '--' (reserved for tagged hosts, <tag>--<host>)");
         }
     }
 

@@ -1,24 +1,15 @@
 package cloud.cless.core.store;
 
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The SQLite schema as an ordered list of migrations; {@code PRAGMA user_version} records the last one applied.
  * A later version of cless appends migrations here and never edits applied ones.
  */
 final class SqliteSchema {
-    private static final Logger log = LoggerFactory.getLogger(SqliteSchema.class);
 
-    /** One step of the schema; {@code version} is its position in {@link #MIGRATIONS}, counting from 1. */
-    record Migration(int version, String description, List<String> statements) {
-    }
+    /** Now in epoch milliseconds, as SQLite computes it inside a migration. */
+    private static final String NOW_MILLIS = "CAST(strftime('%s', 'now') AS INTEGER) * 1000";
 
     static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "create the service table", List.of("""
@@ -39,44 +30,49 @@ final class SqliteSchema {
                         readiness_path          TEXT,
                         memory_mb               INTEGER,
                         cpus                    REAL
-                    )""")));
-
-    static final int LATEST_VERSION = MIGRATIONS.size();
+                    )""")),
+            // Every existing service becomes its own revision 1 with all of the traffic; the service rows stay
+            // as they are (they keep the definition, whose container fields are those of the latest revision).
+            new Migration(2, "revisions and traffic: every service becomes revision 1 with all traffic", List.of("""
+                    CREATE TABLE revision (
+                        service        TEXT    NOT NULL REFERENCES service (name),
+                        number         INTEGER NOT NULL CHECK (number > 0),
+                        created_at     INTEGER NOT NULL,
+                        image_name     TEXT,
+                        image_tag      TEXT,
+                        upstream       TEXT,
+                        port           INTEGER,
+                        env            TEXT    NOT NULL DEFAULT '{}',
+                        readiness_path TEXT,
+                        memory_mb      INTEGER,
+                        cpus           REAL,
+                        last_served_at INTEGER,
+                        PRIMARY KEY (service, number)
+                    )""", """
+                    CREATE TABLE traffic (
+                        service  TEXT    NOT NULL REFERENCES service (name),
+                        ordinal  INTEGER NOT NULL,
+                        revision INTEGER,
+                        latest   INTEGER NOT NULL CHECK (latest IN (0, 1)),
+                        percent  INTEGER NOT NULL CHECK (percent BETWEEN 0 AND 100),
+                        tag      TEXT,
+                        PRIMARY KEY (service, ordinal),
+                        FOREIGN KEY (service, revision) REFERENCES revision (service, number),
+                        CHECK ((revision IS NULL) = (latest = 1))
+                    )""", """
+                    CREATE TABLE revision_sequence (
+                        service     TEXT    NOT NULL PRIMARY KEY,
+                        last_number INTEGER NOT NULL
+                    )""", """
+                    INSERT INTO revision (service, number, created_at, image_name, image_tag, upstream, port, env,
+                                          readiness_path, memory_mb, cpus, last_served_at)
+                    SELECT name, 1, %1$s, image_name, image_tag, upstream, port, env, readiness_path, memory_mb,
+                           cpus, %1$s
+                    FROM service""".formatted(NOW_MILLIS), """
+                    INSERT INTO traffic (service, ordinal, revision, latest, percent, tag)
+                    SELECT name, 0, NULL, 1, 100, NULL FROM service""", """
+                    INSERT INTO revision_sequence (service, last_number) SELECT name, 1 FROM service""")));
 
     private SqliteSchema() {
-    }
-
-    /** Applies every migration newer than the database's version, each in its own transaction. */
-    static void migrate(Connection connection, Path file) throws SQLException {
-        int current = version(connection);
-        if (current > LATEST_VERSION) {
-            throw new StoreException("service store " + file + " has schema version " + current
-                    + ", newer than this cless knows (" + LATEST_VERSION + "); upgrade cless", null);
-        }
-        for (Migration migration : MIGRATIONS.subList(current, LATEST_VERSION)) {
-            connection.setAutoCommit(false);
-            try (Statement statement = connection.createStatement()) {
-                for (String sql : migration.statements()) {
-                    statement.executeUpdate(sql);
-                }
-                // PRAGMA takes no bind parameters; the version is our own int.
-                statement.executeUpdate("PRAGMA user_version = " + migration.version());
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
-            log.info("Service store {}: applied schema migration {} ({})", file, migration.version(),
-                    migration.description());
-        }
-    }
-
-    static int version(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("PRAGMA user_version")) {
-            return rs.next() ? rs.getInt(1) : 0;
-        }
     }
 }

@@ -75,7 +75,7 @@ class ServiceValidatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "Hello", "-a", "a-", "a_b", "a.b", "héllo", "a b",
+    @ValueSource(strings = {"", "Hello", "-a", "a-", "a_b", "a.b", "héllo", "a b", "a--b", "canary--hello",
             "x234567890123456789012345678901234567890123456789012345678901234"})
     void badNames(String name) {
         assertThat(errors(image(b -> b.name(name)))).containsKey("name");

@@ -47,7 +47,21 @@ final class AdminClient {
 
     /** The path of one definition, its name percent-encoded so that no name can reach another route. */
     static String definition(String name) {
-        return DEFINITIONS + "/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        return DEFINITIONS + "/" + segment(name);
+    }
+
+    /** The path of a service's revisions. */
+    static String revisions(String name) {
+        return definition(name) + "/revisions";
+    }
+
+    /** The path of a service's traffic. */
+    static String traffic(String name) {
+        return definition(name) + "/traffic";
+    }
+
+    private static String segment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     JsonNode get(String path) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -61,6 +62,15 @@ public final class AdminOptions {
 
     PrintWriter out() {
         return command.commandLine().getOut();
+    }
+
+    /** Prints an answer the way the user asked: as the API's JSON ({@code --json}), or by {@code table}. */
+    void print(JsonNode answer, BiConsumer<JsonNode, PrintWriter> table) {
+        if (json) {
+            printJson(answer);
+        } else {
+            table.accept(answer, out());
+        }
     }
 
     /** Prints a JSON answer as the API sent it, indented. */

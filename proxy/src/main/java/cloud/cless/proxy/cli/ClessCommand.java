@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Self-hosted serverless platform for HTTP containers.",
-        subcommands = {ServeCommand.class, ServicesCommand.class, InstancesCommand.class})
+        subcommands = {ServeCommand.class, ServicesCommand.class, InstancesCommand.class, RevisionsCommand.class,
+            TrafficCommand.class, RollbackCommand.class})
 public final class ClessCommand {
 }

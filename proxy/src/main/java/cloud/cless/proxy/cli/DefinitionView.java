@@ -24,16 +24,20 @@ final class DefinitionView {
         table.print(out);
     }
 
-    /** One line per field of one definition, in the API's order; each env entry on its own line. */
+    /** One line per field of one definition, in the API's order; each env and traffic entry on its own line. */
     static void printOne(JsonNode definition, PrintWriter out) {
         Table table = new Table(List.of());
         Iterator<Map.Entry<String, JsonNode>> fields = definition.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             JsonNode value = field.getValue();
-            if (value.isObject()) {
+            if (value.isObject() || value.isArray()) {
                 List<String> entries = new ArrayList<>();
-                value.fields().forEachRemaining(e -> entries.add(e.getKey() + "=" + e.getValue().asText()));
+                if (value.isArray()) {
+                    value.forEach(e -> entries.add(e.isObject() ? TrafficView.describe(e) : e.asText()));
+                } else {
+                    value.fields().forEachRemaining(e -> entries.add(e.getKey() + "=" + e.getValue().asText()));
+                }
                 if (entries.isEmpty()) {
                     table.row(field.getKey(), null);
                 }
@@ -47,7 +51,8 @@ final class DefinitionView {
         table.print(out);
     }
 
-    private static String target(JsonNode d) {
+    /** The upstream, or {@code image:tag}, of a definition or a revision. */
+    static String target(JsonNode d) {
         String upstream = text(d, "upstream");
         if (upstream != null) {
             return upstream;

@@ -1,6 +1,5 @@
 package cloud.cless.proxy.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,12 +17,7 @@ public final class InstancesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonNode instances = admin.client().get(AdminClient.definition(name) + "/instances");
-        if (admin.json()) {
-            admin.printJson(instances);
-        } else {
-            InstanceView.printList(instances, admin.out());
-        }
+        admin.print(admin.client().get(AdminClient.definition(name) + "/instances"), InstanceView::printList);
         return 0;
     }
 }

@@ -13,7 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code cless serve}: runs the proxy, the admin API and the instance manager until SIGTERM/SIGINT. */
 @Command(name = "serve",
@@ -109,11 +112,22 @@ public final class ServeCommand implements Callable<Integer> {
             description = "How long such a connection waits for a free instance (503 after).")
     Duration queueTimeout;
 
+    @Option(names = "--revision-history", defaultValue = "${env:CLESS_REVISION_HISTORY:-10}",
+            description = "Newest revisions kept per service; older ones without traffic or a tag are deleted.")
+    int revisionHistory;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (revisionHistory < 1) {
+            throw new ParameterException(spec.commandLine(), "--revision-history must be at least 1 (the latest"
+                    + " revision is always kept), got " + revisionHistory);
+        }
         ServerConfig config = new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store,
                 dockerHost, portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
-                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout);
+                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory);
         ClessServer server = new ClessServer(config);
         try {
             server.start();

@@ -1,6 +1,5 @@
 package cloud.cless.proxy.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,12 +12,7 @@ public final class ServicesListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        JsonNode definitions = admin.client().get(AdminClient.DEFINITIONS);
-        if (admin.json()) {
-            admin.printJson(definitions);
-        } else {
-            DefinitionView.printList(definitions, admin.out());
-        }
+        admin.print(admin.client().get(AdminClient.DEFINITIONS), DefinitionView::printList);
         return 0;
     }
 }

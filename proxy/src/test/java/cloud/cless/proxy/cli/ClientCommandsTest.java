@@ -8,8 +8,6 @@ import cloud.cless.core.service.ServiceDefinition;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The client subcommands against the real admin API, parsed exactly as {@code cless} parses them. */
 class ClientCommandsTest {
@@ -46,13 +43,13 @@ class ClientCommandsTest {
 
     @Test
     void createByFlagsSendsOnlyTheGivenFieldsAndPrintsTheResult() {
-        Result created = cless("services", "create", "--name", "hello", "--image", "cless-test/hello",
+        CliRun created = cless("services", "create", "--name", "hello", "--image", "cless-test/hello",
                 "--tag", "v1", "--port", "9000", "--env", "A=1", "--env", "B=x=y", "--max-instances", "3",
                 "--idle-timeout", "5m", "--idle-action", "pause", "--readiness-path", "/ready",
                 "--memory-mb", "64", "--cpus", "0.5");
 
-        assertThat(created.code).as(created.err).isZero();
-        assertThat(created.out).containsPattern("(?m)^name\\s+hello$")
+        assertThat(created.code()).as(created.err()).isZero();
+        assertThat(created.out()).containsPattern("(?m)^name\\s+hello$")
                 .containsPattern("(?m)^host\\s+hello\\.localhost$")
                 .containsPattern("(?m)^env\\s+A=1$")
                 .containsPattern("(?m)^\\s+B=x=y$")
@@ -79,10 +76,10 @@ class ClientCommandsTest {
         Files.writeString(file,
                 "{\"name\":\"rust\",\"image_name\":\"rust-docker\",\"image_tag\":\"latest\",\"port\":8080}");
 
-        Result created = cless("services", "create", "--file", file.toString(), "--json");
+        CliRun created = cless("services", "create", "--file", file.toString(), "--json");
 
-        assertThat(created.code).as(created.err).isZero();
-        JsonNode answer = json(created.out);
+        assertThat(created.code()).as(created.err()).isZero();
+        JsonNode answer = json(created.out());
         assertThat(answer.get("name").asText()).isEqualTo("rust");
         assertThat(answer.get("host").asText()).isEqualTo("rust.localhost");
         assertThat(stored("rust").imageName()).isEqualTo("rust-docker");
@@ -94,8 +91,8 @@ class ClientCommandsTest {
         System.setIn(new java.io.ByteArrayInputStream(
                 "{\"name\":\"piped\",\"upstream\":\"127.0.0.1:9001\"}".getBytes(StandardCharsets.UTF_8)));
         try {
-            Result created = cless("services", "create", "--file", "-");
-            assertThat(created.code).as(created.err).isZero();
+            CliRun created = cless("services", "create", "--file", "-");
+            assertThat(created.code()).as(created.err()).isZero();
         } finally {
             System.setIn(stdin);
         }
@@ -104,13 +101,13 @@ class ClientCommandsTest {
 
     @Test
     void listAsTableAndAsJson() {
-        assertThat(cless("services", "create", "--name", "web", "--image", "cless-test/hello").code).isZero();
+        assertThat(cless("services", "create", "--name", "web", "--image", "cless-test/hello").code()).isZero();
         assertThat(cless("services", "create", "--name", "api", "--upstream", "127.0.0.1:9001",
-                "--concurrency", "4").code).isZero();
+                "--concurrency", "4").code()).isZero();
 
-        Result table = cless("services", "list");
-        assertThat(table.code).as(table.err).isZero();
-        List<String> lines = table.out.lines().toList();
+        CliRun table = cless("services", "list");
+        assertThat(table.code()).as(table.err()).isZero();
+        List<String> lines = table.out().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0).split("\\s+")).containsExactly("NAME", "HOST", "IMAGE/UPSTREAM", "PORT", "MIN",
                 "MAX", "CONCURRENCY", "IDLE");
@@ -123,43 +120,44 @@ class ClientCommandsTest {
         assertThat(lines).allSatisfy(line -> assertThat(line.charAt(hostColumn - 1)).isEqualTo(' '));
         assertThat(lines.get(2).indexOf("web.localhost")).isEqualTo(hostColumn);
 
-        Result asJson = cless("services", "list", "--json");
-        assertThat(asJson.code).isZero();
-        JsonNode array = json(asJson.out);
+        CliRun asJson = cless("services", "list", "--json");
+        assertThat(asJson.code()).isZero();
+        JsonNode array = json(asJson.out());
         assertThat(array.isArray()).isTrue();
         assertThat(names(array)).containsExactly("api", "web");
     }
 
     @Test
     void getAsKeyValueTableAndAsJson() {
-        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code).isZero();
+        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code()).isZero();
 
-        Result table = cless("services", "get", "hello");
-        assertThat(table.code).as(table.err).isZero();
-        assertThat(table.out.lines().map(l -> l.split("\\s+")[0]).toList()).containsExactly("name", "image_name",
+        CliRun table = cless("services", "get", "hello");
+        assertThat(table.code()).as(table.err()).isZero();
+        assertThat(table.out().lines().map(l -> l.split("\\s+")[0]).toList()).containsExactly("name", "image_name",
                 "image_tag", "upstream", "port", "host", "env", "min_instances", "max_instances", "concurrency",
                 "idle_timeout_seconds", "idle_action", "startup_timeout_seconds", "readiness_path", "memory_mb",
-                "cpus");
-        assertThat(table.out).containsPattern("(?m)^image_tag\\s+latest$").containsPattern("(?m)^env\\s+-$");
+                "cpus", "traffic", "latest_revision");
+        assertThat(table.out()).containsPattern("(?m)^image_tag\\s+latest$").containsPattern("(?m)^env\\s+-$")
+                .containsPattern("(?m)^traffic\\s+latest=100%$").containsPattern("(?m)^latest_revision\\s+hello-00001$");
 
-        Result asJson = cless("services", "get", "hello", "--json");
-        assertThat(json(asJson.out).get("image_name").asText()).isEqualTo("cless-test/hello");
+        CliRun asJson = cless("services", "get", "hello", "--json");
+        assertThat(json(asJson.out()).get("image_name").asText()).isEqualTo("cless-test/hello");
 
-        Result missing = cless("services", "get", "nope");
-        assertThat(missing.code).isEqualTo(1);
-        assertThat(missing.err).contains("no service named 'nope'").contains("HTTP 404 not_found");
-        assertThat(missing.out).isEmpty();
+        CliRun missing = cless("services", "get", "nope");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("no service named 'nope'").contains("HTTP 404 not_found");
+        assertThat(missing.out()).isEmpty();
     }
 
     @Test
     void updateWithFlagsChangesOnlyThoseFields() {
         assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello", "--tag", "v1",
-                "--port", "9000", "--env", "A=1", "--max-instances", "3", "--host", "hi.example").code).isZero();
+                "--port", "9000", "--env", "A=1", "--max-instances", "3", "--host", "hi.example").code()).isZero();
 
-        Result updated = cless("services", "update", "hello", "--env", "B=2", "--concurrency", "4", "--json");
+        CliRun updated = cless("services", "update", "hello", "--env", "B=2", "--concurrency", "4", "--json");
 
-        assertThat(updated.code).as(updated.err).isZero();
-        assertThat(json(updated.out).get("concurrency").asInt()).isEqualTo(4);
+        assertThat(updated.code()).as(updated.err()).isZero();
+        assertThat(json(updated.out()).get("concurrency").asInt()).isEqualTo(4);
         ServiceDefinition stored = stored("hello");
         assertThat(stored.concurrency()).isEqualTo(4);
         assertThat(stored.env()).containsExactlyInAnyOrderEntriesOf(Map.of("A", "1", "B", "2"));
@@ -172,11 +170,11 @@ class ClientCommandsTest {
 
     @Test
     void updateToAnUpstreamDropsTheImageAndItsPort() {
-        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code).isZero();
+        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code()).isZero();
 
-        Result updated = cless("services", "update", "hello", "--upstream", "127.0.0.1:9001");
+        CliRun updated = cless("services", "update", "hello", "--upstream", "127.0.0.1:9001");
 
-        assertThat(updated.code).as(updated.err).isZero();
+        assertThat(updated.code()).as(updated.err()).isZero();
         ServiceDefinition stored = stored("hello");
         assertThat(stored.upstream()).isEqualTo("127.0.0.1:9001");
         assertThat(stored.imageName()).isNull();
@@ -185,13 +183,13 @@ class ClientCommandsTest {
     @Test
     void updateFromAFileReplacesTheDefinition() throws IOException {
         assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello",
-                "--env", "A=1").code).isZero();
+                "--env", "A=1").code()).isZero();
         Path file = dir.resolve("new.json");
         Files.writeString(file, "{\"image_name\":\"cless-test/other\",\"max_instances\":2}");
 
-        Result updated = cless("services", "update", "hello", "-f", file.toString());
+        CliRun updated = cless("services", "update", "hello", "-f", file.toString());
 
-        assertThat(updated.code).as(updated.err).isZero();
+        assertThat(updated.code()).as(updated.err()).isZero();
         ServiceDefinition stored = stored("hello");
         assertThat(stored.imageName()).isEqualTo("cless-test/other");
         assertThat(stored.maxInstances()).isEqualTo(2);
@@ -200,21 +198,21 @@ class ClientCommandsTest {
 
     @Test
     void deleteRemovesTheService() {
-        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code).isZero();
+        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code()).isZero();
 
-        Result deleted = cless("services", "delete", "hello");
+        CliRun deleted = cless("services", "delete", "hello");
 
-        assertThat(deleted.code).as(deleted.err).isZero();
-        assertThat(deleted.out).isEqualToIgnoringNewLines("deleted service hello");
+        assertThat(deleted.code()).as(deleted.err()).isZero();
+        assertThat(deleted.out()).isEqualToIgnoringNewLines("deleted service hello");
         assertThat(api.registry.get("hello")).isEmpty();
-        Result again = cless("services", "delete", "hello");
-        assertThat(again.code).isEqualTo(1);
-        assertThat(again.err).contains("HTTP 404");
+        CliRun again = cless("services", "delete", "hello");
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("HTTP 404");
     }
 
     @Test
     void instancesAsTableAndAsJson() {
-        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code).isZero();
+        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code()).isZero();
         String container = "0123456789abcdef0123456789abcdef";
         Instant started = Instant.parse("2025-01-02T03:04:05Z");
         api.instances.set("hello", List.of(
@@ -223,9 +221,9 @@ class ClientCommandsTest {
                 new InstanceInfo("i2", "hello", null, 20002, InstanceState.STARTING, started, null, -1, 0,
                         started)));
 
-        Result table = cless("instances", "hello");
-        assertThat(table.code).as(table.err).isZero();
-        List<String> lines = table.out.lines().toList();
+        CliRun table = cless("instances", "hello");
+        assertThat(table.code()).as(table.err()).isZero();
+        List<String> lines = table.out().lines().toList();
         assertThat(lines.get(0).split("\\s+")).containsExactly("ID", "STATE", "HOST_PORT", "CONTAINER", "OPEN",
                 "LAST_ACTIVITY", "COLD_START_MS");
         assertThat(lines.get(1).split("\\s+")).containsExactly("i1", "ready", "20001", "0123456789ab", "2",
@@ -233,24 +231,24 @@ class ClientCommandsTest {
         assertThat(lines.get(2).split("\\s+")).containsExactly("i2", "starting", "20002", "-", "0",
                 "2025-01-02T03:04:05Z", "-");
 
-        Result asJson = cless("instances", "hello", "--json");
-        JsonNode array = json(asJson.out);
+        CliRun asJson = cless("instances", "hello", "--json");
+        JsonNode array = json(asJson.out());
         assertThat(array.get(0).get("container_id").asText()).isEqualTo(container);
         assertThat(array.size()).isEqualTo(2);
 
-        Result unknown = cless("instances", "nope");
-        assertThat(unknown.code).isEqualTo(1);
-        assertThat(unknown.err).contains("no service named 'nope'");
+        CliRun unknown = cless("instances", "nope");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no service named 'nope'");
     }
 
     @Test
     void aValidationErrorPrintsEachFieldOnItsOwnLine() {
-        Result invalid = cless("services", "create", "--name", "Bad_Name", "--image", "cless-test/hello",
+        CliRun invalid = cless("services", "create", "--name", "Bad_Name", "--image", "cless-test/hello",
                 "--port", "70000");
 
-        assertThat(invalid.code).isEqualTo(1);
-        assertThat(invalid.out).isEmpty();
-        List<String> lines = invalid.err.lines().toList();
+        assertThat(invalid.code()).isEqualTo(1);
+        assertThat(invalid.out()).isEmpty();
+        List<String> lines = invalid.err().lines().toList();
         assertThat(lines.get(0)).isEqualTo("error: invalid service definition (HTTP 400 invalid_definition)");
         assertThat(lines).contains("  port: must be between 1 and 65535");
         assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("  name: must be a DNS label"));
@@ -258,18 +256,18 @@ class ClientCommandsTest {
 
     @Test
     void aTakenNameIsAConflict() {
-        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code).isZero();
-        Result again = cless("services", "create", "--name", "hello", "--image", "cless-test/hello");
-        assertThat(again.code).isEqualTo(1);
-        assertThat(again.err).contains("HTTP 409 conflict").contains("  name: is taken");
+        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code()).isZero();
+        CliRun again = cless("services", "create", "--name", "hello", "--image", "cless-test/hello");
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("HTTP 409 conflict").contains("  name: is taken");
     }
 
     @Test
     void aWrongTokenIs401WithAHint() {
-        Result denied = run("services", "list", "--admin-url", api.url, "--token", "wrong");
+        CliRun denied = run("services", "list", "--admin-url", api.url, "--token", "wrong");
 
-        assertThat(denied.code).isEqualTo(1);
-        assertThat(denied.err).contains("HTTP 401 unauthorized").contains("--token");
+        assertThat(denied.code()).isEqualTo(1);
+        assertThat(denied.err()).contains("HTTP 401 unauthorized").contains("--token");
     }
 
     @Test
@@ -280,47 +278,47 @@ class ClientCommandsTest {
         }
         String url = "http://127.0.0.1:" + closedPort;
 
-        Result refused = run("services", "list", "--admin-url", url, "--token", "t");
+        CliRun refused = run("services", "list", "--admin-url", url, "--token", "t");
 
-        assertThat(refused.code).isEqualTo(1);
-        assertThat(refused.err.strip())
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err().strip())
                 .isEqualTo("error: cannot reach the admin API at " + url + ": is cless serve running?");
     }
 
     @Test
     void theTokenIsReadFromTheDataDirectory() throws IOException {
         Files.writeString(dir.resolve("admin.token"), AdminApiFixture.TOKEN + "\n");
-        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code).isZero();
+        assertThat(cless("services", "create", "--name", "hello", "--image", "cless-test/hello").code()).isZero();
 
-        Result listed = run("services", "list", "--admin-url", api.url, "--data-dir", dir.toString());
+        CliRun listed = run("services", "list", "--admin-url", api.url, "--data-dir", dir.toString());
 
-        assertThat(listed.code).as(listed.err).isZero();
-        assertThat(listed.out).contains("hello.localhost");
+        assertThat(listed.code()).as(listed.err()).isZero();
+        assertThat(listed.out()).contains("hello.localhost");
     }
 
     @Test
     void aMissingTokenFileNamesTheWaysToGiveOne() {
         Path empty = dir.resolve("no-such-dir");
 
-        Result missing = run("services", "list", "--admin-url", api.url, "--data-dir", empty.toString());
+        CliRun missing = run("services", "list", "--admin-url", api.url, "--data-dir", empty.toString());
 
-        assertThat(missing.code).isEqualTo(1);
-        assertThat(missing.err).contains("no admin token").contains("--token")
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("no admin token").contains("--token")
                 .contains(empty.resolve("admin.token").toString());
     }
 
     @Test
     void usageErrorsExitWith2() {
-        assertThat(cless("services", "create").code).isEqualTo(2);
-        assertThat(cless("services", "create", "--file", "x.json", "--image", "y").code).isEqualTo(2);
-        assertThat(cless("services", "update", "hello").code).isEqualTo(2);
-        assertThat(cless("services", "create", "--name", "a", "--env", "NOVALUE").code).isEqualTo(2);
-        assertThat(cless("services", "create", "--name", "a", "--idle-timeout", "1500ms").code).isEqualTo(2);
-        assertThat(cless("services").code).isEqualTo(2);
-        assertThat(cless("services", "get").code).isEqualTo(2);
-        Result badUrl = run("services", "list", "--admin-url", "ftp://127.0.0.1", "--token", "t");
-        assertThat(badUrl.code).isEqualTo(2);
-        assertThat(badUrl.err).contains("--admin-url");
+        assertThat(cless("services", "create").code()).isEqualTo(2);
+        assertThat(cless("services", "create", "--file", "x.json", "--image", "y").code()).isEqualTo(2);
+        assertThat(cless("services", "update", "hello").code()).isEqualTo(2);
+        assertThat(cless("services", "create", "--name", "a", "--env", "NOVALUE").code()).isEqualTo(2);
+        assertThat(cless("services", "create", "--name", "a", "--idle-timeout", "1500ms").code()).isEqualTo(2);
+        assertThat(cless("services").code()).isEqualTo(2);
+        assertThat(cless("services", "get").code()).isEqualTo(2);
+        CliRun badUrl = run("services", "list", "--admin-url", "ftp://127.0.0.1", "--token", "t");
+        assertThat(badUrl.code()).isEqualTo(2);
+        assertThat(badUrl.err()).contains("--admin-url");
     }
 
     private ServiceDefinition stored(String name) {
@@ -342,26 +340,11 @@ class ClientCommandsTest {
     }
 
     /** Runs against the fixture's API with its token. */
-    private Result cless(String... args) {
-        String[] all = new String[args.length + 4];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--admin-url";
-        all[args.length + 1] = api.url;
-        all[args.length + 2] = "--token";
-        all[args.length + 3] = AdminApiFixture.TOKEN;
-        return run(all);
+    private CliRun cless(String... args) {
+        return CliRun.against(api, args);
     }
 
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = ClessMain.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private record Result(int code, String out, String err) {
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 }

@@ -36,6 +36,7 @@ class ServeCommandTest {
         assertThat(serve.drainTimeout).isEqualTo(Duration.ofSeconds(30));
         assertThat(serve.io).isEqualTo(IoMode.AUTO);
         assertThat(serve.dataDir).isEqualTo(Path.of("./cless-data"));
+        assertThat(serve.revisionHistory).isEqualTo(10);
     }
 
     @Test
@@ -59,6 +60,18 @@ class ServeCommandTest {
         int code = cli.execute("serve", "--idle-timeout", "soon");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--idle-timeout").contains("'soon' is not a duration");
+    }
+
+    @Test
+    void theRevisionHistoryKeepsAtLeastOne() {
+        assertThat(parse("--revision-history", "3").revisionHistory).isEqualTo(3);
+        StringWriter err = new StringWriter();
+        CommandLine cli = ClessMain.commandLine();
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute("serve", "--revision-history", "0", "--store", "memory",
+                "--data-dir", dataDir.toString());
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--revision-history must be at least 1");
     }
 
     @Test
