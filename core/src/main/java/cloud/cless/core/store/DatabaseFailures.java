@@ -1,0 +1,47 @@
+package cloud.cless.core.store;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+
+/** Tells a database that cannot be reached from one that answered with an error, for PostgreSQL's SQLSTATEs. */
+public final class DatabaseFailures {
+
+    private DatabaseFailures() {
+    }
+
+    /**
+     * True when the failure means the database was not reached or went away (so the call may succeed later),
+     * false when it answered (a constraint, a syntax error, a serialization failure).
+     */
+    public static boolean isUnavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
+                    || t instanceof IOException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null && isUnavailableState(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isUnavailableState(String state) {
+        return state.startsWith("08")          // connection exception
+                || state.startsWith("57P")     // admin or crash shutdown, cannot connect now, database dropped
+                || state.startsWith("28")      // invalid authorization: the credentials are refused
+                || state.equals("53300")       // too many connections
+                || state.equals("3D000");      // the database does not exist
+    }
+
+    /**
+     * The store's exception for a failed call: {@link StoreUnavailableException} when the database was not
+     * reached, else {@link StoreException}; the message says what was being done and why it failed.
+     */
+    public static StoreException translate(String what, SQLException e) {
+        String message = "cannot " + what + ": " + e.getMessage();
+        return isUnavailable(e) ? new StoreUnavailableException(message, e) : new StoreException(message, e);
+    }
+}

@@ -1,0 +1,157 @@
+package cloud.cless.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import cloud.cless.core.testing.PostgresSupport;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class PostgresSchemaTest {
+
+    @RegisterExtension
+    static final PostgresSupport postgres = PostgresSupport.sharedServer();
+
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(30);
+
+    @Test
+    void aNewDatabaseGetsEveryMigrationOnce() throws SQLException {
+        PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
+        assertThat(PostgresSchema.migrate(endpoint, LOCK_WAIT)).isEqualTo(PostgresSchema.latestVersion());
+        assertThat(PostgresSchema.migrate(endpoint, LOCK_WAIT)).isZero();
+        try (Connection connection = endpoint.openDedicated("test");
+             Statement statement = connection.createStatement()) {
+            assertThat(PostgresSchema.currentVersion(connection)).isEqualTo(PostgresSchema.latestVersion());
+            try (ResultSet rs = statement.executeQuery("SELECT version, description FROM schema_migration")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+                assertThat(rs.getString(2)).contains("replica reports");
+            }
+            statement.execute("SELECT nextval('change_seq')");
+            statement.execute("SELECT id, name, address, started_at, reported_at, revisions FROM replica");
+        }
+    }
+
+    @Test
+    void aSchemaNewerThanThisClessIsRefused() throws SQLException {
+        PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
+        PostgresSchema.migrate(endpoint, LOCK_WAIT);
+        int newer = PostgresSchema.latestVersion() + 1;
+        try (Connection connection = endpoint.openDedicated("test");
+             Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO schema_migration (version, description) VALUES (" + newer + ", 'later')");
+        }
+        assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT))
+                .isInstanceOf(StoreException.class)
+                .isNotInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("schema version " + newer + ", newer than this cless knows")
+                .hasMessageContaining("upgrade cless");
+    }
+
+    @Test
+    void replicasMigratingTogetherApplyEachStepOnce() throws Exception {
+        String url = postgres.freshDatabase();
+        List<SchemaMigration> migrations = List.of(
+                new SchemaMigration(1, "a table", List.of("CREATE TABLE step (n integer NOT NULL)")),
+                // Slow enough that the others are surely waiting on the lock meanwhile.
+                new SchemaMigration(2, "a slow row", List.of("SELECT pg_sleep(0.3)", "INSERT INTO step VALUES (2)")));
+        int replicas = 4;
+        CyclicBarrier together = new CyclicBarrier(replicas);
+        ExecutorService threads = Executors.newFixedThreadPool(replicas);
+        try {
+            List<CompletableFuture<Integer>> applied = new ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                PostgresEndpoint endpoint = postgres.endpoint(url, "r" + i);
+                applied.add(CompletableFuture.supplyAsync(() -> {
+                    await(together);
+                    return PostgresSchema.migrate(endpoint, LOCK_WAIT, migrations);
+                }, threads));
+            }
+            int total = 0;
+            for (CompletableFuture<Integer> each : applied) {
+                total += each.get(30, TimeUnit.SECONDS);
+            }
+            assertThat(total).isEqualTo(2);
+        } finally {
+            threads.shutdownNow();
+        }
+        try (Connection connection = postgres.endpoint(url, "check").openDedicated("test");
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT count(*) FROM step")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFailedStepLeavesTheSchemaAsItWas() throws SQLException {
+        String url = postgres.freshDatabase();
+        PostgresEndpoint endpoint = postgres.endpoint(url, "r1");
+        List<SchemaMigration> migrations = List.of(
+                new SchemaMigration(1, "fine", List.of("CREATE TABLE one (n integer)")),
+                new SchemaMigration(2, "broken", List.of("CREATE TABLE two (n integer)", "SELECT * FROM nowhere")));
+        assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT, migrations))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("nowhere");
+        try (Connection connection = endpoint.openDedicated("test");
+             Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT to_regclass('one') IS NOT NULL, to_regclass('two') IS NULL")) {
+            assertThat(PostgresSchema.currentVersion(connection)).isEqualTo(1);
+            rs.next();
+            assertThat(rs.getBoolean(1)).isTrue();
+            assertThat(rs.getBoolean(2)).isTrue();
+        }
+        // The lock was given back: the fixed list applies.
+        assertThat(PostgresSchema.migrate(endpoint, LOCK_WAIT, migrations.subList(0, 1))).isZero();
+    }
+
+    @Test
+    void anotherReplicasLongMigrationIsWaitedForBoundedly() throws SQLException {
+        PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
+        try (Connection holder = endpoint.openDedicated("test"); Statement statement = holder.createStatement()) {
+            statement.execute("SELECT pg_advisory_lock(" + AdvisoryLock.SCHEMA_MIGRATION.classId() + ", "
+                    + AdvisoryLock.SCHEMA_MIGRATION.objectId() + ")");
+            assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, Duration.ofMillis(300)))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("another cless has been migrating the schema");
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseIsAnUnavailableStore() {
+        PostgresEndpoint endpoint = PostgresEndpoint.fromStoreUrl("jdbc:postgresql://127.0.0.1:1/cless?user=cless",
+                Map.of(), "r1");
+        assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageContaining("migrate the schema of jdbc:postgresql://127.0.0.1:1/cless");
+    }
+
+    @Test
+    void migrationsMustBeNumberedInOrder() {
+        assertThatThrownBy(() -> new SchemaMigrator("db", List.of(new SchemaMigration(2, "x", List.of())),
+                new PostgresSchema.HistoryTable()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("migration 1 of db is numbered 2");
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
