@@ -28,6 +28,23 @@ public final class DatabaseFailures {
         return false;
     }
 
+    /**
+     * Why a call failed, in the words closest to the cause: the deepest SQL exception's message (a pool's "timed
+     * out waiting for a connection" carries the refused connect that caused it), else the failure's own.
+     */
+    public static String reason(Throwable failure) {
+        String reason = null;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException && t.getMessage() != null) {
+                reason = t.getMessage();
+            }
+        }
+        if (reason == null) {
+            reason = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+        }
+        return reason.strip();
+    }
+
     private static boolean isUnavailableState(String state) {
         return state.startsWith("08")          // connection exception
                 || state.startsWith("57P")     // admin or crash shutdown, cannot connect now, database dropped
@@ -41,7 +58,7 @@ public final class DatabaseFailures {
      * reached, else {@link StoreException}; the message says what was being done and why it failed.
      */
     public static StoreException translate(String what, SQLException e) {
-        String message = "cannot " + what + ": " + e.getMessage();
+        String message = "cannot " + what + ": " + reason(e);
         return isUnavailable(e) ? new StoreUnavailableException(message, e) : new StoreException(message, e);
     }
 }
