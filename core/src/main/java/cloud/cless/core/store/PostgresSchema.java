@@ -4,21 +4,75 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The PostgreSQL schema of the shared store as an ordered list of migrations, applied by {@link SchemaMigrator}
- * under an advisory lock (replicas starting together apply each step once); the table {@code schema_migration}
- * records each step applied. A later version of cless appends migrations here and never edits applied ones.
+ * The PostgreSQL schema of the shared store as an ordered list of migrations, in the shape of SQLite's
+ * ({@link SqliteSchema}) and applied by the same {@link SchemaMigrator}; {@link PostgresDialect} records the
+ * version. Replicas starting together migrate one at a time, under an advisory lock. A later version of cless
+ * appends migrations here and never edits applied ones.
+ *
+ * <p>The service tables hold what SQLite's hold, in the same columns and types (times in epoch milliseconds, env
+ * as JSON text), so that one SQL layer serves both.
  */
 public final class PostgresSchema {
+    static final String SERVICE_NAME_KEY = "service_pkey";
+    static final String SERVICE_HOST_KEY = "service_host_key";
 
-    static final List<SchemaMigration> MIGRATIONS = List.of(
-            new SchemaMigration(1, "cluster coordination: the change sequence and replica reports", List.of(
-                    // Numbers every change announced on the change feed (ChangeNotices), so a replica can tell
-                    // a notification it has already seen in a reload from a newer one.
+    static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "the service store: services, their revisions and traffic, revision numbers", List.of(
+                    """
+                    CREATE TABLE service (
+                        name                    text             NOT NULL CONSTRAINT %s PRIMARY KEY,
+                        image_name              text,
+                        image_tag               text,
+                        upstream                text,
+                        port                    integer,
+                        host                    text             NOT NULL CONSTRAINT %s UNIQUE,
+                        env                     text             NOT NULL DEFAULT '{}',
+                        min_instances           integer,
+                        max_instances           integer,
+                        concurrency             integer,
+                        idle_timeout_seconds    integer,
+                        idle_action             text,
+                        startup_timeout_seconds integer,
+                        readiness_path          text,
+                        memory_mb               integer,
+                        cpus                    double precision
+                    )""".formatted(SERVICE_NAME_KEY, SERVICE_HOST_KEY), """
+                    CREATE TABLE revision (
+                        service        text             NOT NULL REFERENCES service (name),
+                        number         integer          NOT NULL CHECK (number > 0),
+                        created_at     bigint           NOT NULL,
+                        image_name     text,
+                        image_tag      text,
+                        upstream       text,
+                        port           integer,
+                        env            text             NOT NULL DEFAULT '{}',
+                        readiness_path text,
+                        memory_mb      integer,
+                        cpus           double precision,
+                        last_served_at bigint,
+                        PRIMARY KEY (service, number)
+                    )""", """
+                    CREATE TABLE traffic (
+                        service  text    NOT NULL REFERENCES service (name),
+                        ordinal  integer NOT NULL,
+                        revision integer,
+                        latest   integer NOT NULL CHECK (latest IN (0, 1)),
+                        percent  integer NOT NULL CHECK (percent BETWEEN 0 AND 100),
+                        tag      text,
+                        PRIMARY KEY (service, ordinal),
+                        FOREIGN KEY (service, revision) REFERENCES revision (service, number),
+                        CHECK ((revision IS NULL) = (latest = 1))
+                    )""", """
+                    CREATE TABLE revision_sequence (
+                        service     text    NOT NULL PRIMARY KEY,
+                        last_number integer NOT NULL
+                    )""")),
+            new Migration(2, "cluster coordination: the change sequence and replica reports", List.of(
+                    // Numbers every change announced on the change feed (cluster.ChangeNotices).
                     "CREATE SEQUENCE change_seq",
                     """
                     CREATE TABLE replica (
@@ -41,23 +95,23 @@ public final class PostgresSchema {
     }
 
     /**
-     * Brings the schema of the endpoint's database up to date on a connection of its own; waits at most
-     * {@code lockWait} for another replica's migration to finish. Returns how many migrations it applied.
+     * Brings the schema of the endpoint's database up to date, on a connection of its own, while holding the
+     * advisory lock {@link AdvisoryLock#SCHEMA_MIGRATION}; waits at most {@code lockWait} for another replica's
+     * migration to finish.
      *
      * @throws StoreUnavailableException when the database cannot be reached
      * @throws StoreException when the schema is newer than this cless knows, a migration fails, or the lock is
      *     not had in time
      */
-    public static int migrate(PostgresEndpoint endpoint, Duration lockWait) {
-        return migrate(endpoint, lockWait, MIGRATIONS);
+    public static void migrate(PostgresEndpoint endpoint, Duration lockWait) {
+        migrate(endpoint, lockWait, new PostgresDialect());
     }
 
-    static int migrate(PostgresEndpoint endpoint, Duration lockWait, List<SchemaMigration> migrations) {
-        SchemaMigrator migrator = new SchemaMigrator(endpoint.redactedUrl(), migrations, new HistoryTable());
+    static void migrate(PostgresEndpoint endpoint, Duration lockWait, SqlDialect dialect) {
         try (Connection connection = endpoint.openDedicated("schema migration")) {
             lock(connection, endpoint, lockWait);
             try {
-                return migrator.migrate(connection);
+                SchemaMigrator.migrate(connection, dialect, endpoint.redactedUrl());
             } finally {
                 unlock(connection);
             }
@@ -66,10 +120,9 @@ public final class PostgresSchema {
         }
     }
 
-    /** The current schema version of the endpoint's database; 0 when it has none. */
+    /** The schema version of the database on {@code connection}; 0 when it has none. */
     public static int currentVersion(Connection connection) throws SQLException {
-        HistoryTable history = new HistoryTable();
-        return history.exists(connection) ? history.currentVersion(connection) : 0;
+        return new PostgresDialect().schemaVersion(connection);
     }
 
     private static void lock(Connection connection, PostgresEndpoint endpoint, Duration wait) throws SQLException {
@@ -86,7 +139,7 @@ public final class PostgresSchema {
                 }
                 if (System.nanoTime() > deadline) {
                     throw new StoreException("another cless has been migrating the schema of "
-                            + endpoint.redactedUrl() + " for over " + wait.toSeconds() + " s (it holds advisory lock "
+                            + endpoint.redactedUrl() + " for over " + wait.toMillis() + " ms (it holds advisory lock "
                             + lock.classId() + "/" + lock.objectId() + "); try again once it is done", null);
                 }
                 sleep(LOCK_POLL);
@@ -109,46 +162,6 @@ public final class PostgresSchema {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting to migrate the schema", e);
-        }
-    }
-
-    /** One row per applied migration; the highest version is the schema's. */
-    static final class HistoryTable implements SchemaHistory {
-        @Override
-        public void prepare(Connection connection) throws SQLException {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("""
-                        CREATE TABLE IF NOT EXISTS schema_migration (
-                            version     integer     NOT NULL PRIMARY KEY,
-                            description text        NOT NULL,
-                            applied_at  timestamptz NOT NULL DEFAULT now()
-                        )""");
-            }
-        }
-
-        boolean exists(Connection connection) throws SQLException {
-            try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT to_regclass('schema_migration') IS NOT NULL")) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        }
-
-        @Override
-        public int currentVersion(Connection connection) throws SQLException {
-            try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT coalesce(max(version), 0) FROM schema_migration")) {
-                return rs.next() ? rs.getInt(1) : 0;
-            }
-        }
-
-        @Override
-        public void recordApplied(Connection connection, SchemaMigration migration) throws SQLException {
-            try (PreparedStatement ps = connection.prepareStatement(
-                    "INSERT INTO schema_migration (version, description) VALUES (?, ?)")) {
-                ps.setInt(1, migration.version());
-                ps.setString(2, migration.description());
-                ps.executeUpdate();
-            }
         }
     }
 }

@@ -7,70 +7,44 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Brings a store's schema up to date from an ordered list of {@link SchemaMigration}s, each in a transaction of its
- * own, and refuses a database whose schema is newer than this cless knows. The same runner serves every database;
- * what differs is only where the version is recorded ({@link SchemaHistory}).
- */
-public final class SchemaMigrator {
+/** Brings a database's schema up to the dialect's latest version, one migration per transaction. */
+final class SchemaMigrator {
     private static final Logger log = LoggerFactory.getLogger(SchemaMigrator.class);
 
-    private final String store;
-    private final List<SchemaMigration> migrations;
-    private final SchemaHistory history;
+    private SchemaMigrator() {
+    }
 
     /**
-     * @param store names the database in messages (a file, a redacted URL)
-     * @param migrations numbered 1, 2, 3... in order
+     * Applies every migration newer than the database's version. A database newer than this cless knows is
+     * refused, not misread.
+     *
+     * @param where the database for messages (a file path, a URL)
      */
-    public SchemaMigrator(String store, List<SchemaMigration> migrations, SchemaHistory history) {
-        for (int i = 0; i < migrations.size(); i++) {
-            if (migrations.get(i).version() != i + 1) {
-                throw new IllegalArgumentException("migration " + (i + 1) + " of " + store + " is numbered "
-                        + migrations.get(i).version());
+    static void migrate(Connection connection, SqlDialect dialect, String where) throws SQLException {
+        List<Migration> migrations = dialect.migrations();
+        int latest = migrations.size();
+        int current = dialect.schemaVersion(connection);
+        if (current > latest) {
+            throw new StoreException("service store " + where + " has schema version " + current
+                    + ", newer than this cless knows (" + latest + "): it was written by a later cless;"
+                    + " upgrade cless to open it", null);
+        }
+        for (Migration migration : migrations.subList(current, latest)) {
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                for (String sql : migration.statements()) {
+                    statement.executeUpdate(sql);
+                }
+                dialect.recordSchemaVersion(connection, migration.version());
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
             }
+            log.info("Service store {}: applied schema migration {} ({})", where, migration.version(),
+                    migration.description());
         }
-        this.store = store;
-        this.migrations = List.copyOf(migrations);
-        this.history = history;
-    }
-
-    public int latestVersion() {
-        return migrations.size();
-    }
-
-    /** Applies every migration newer than the database's version; returns how many it applied. */
-    public int migrate(Connection connection) throws SQLException {
-        history.prepare(connection);
-        int current = history.currentVersion(connection);
-        if (current > latestVersion()) {
-            throw new StoreException("service store " + store + " has schema version " + current
-                    + ", newer than this cless knows (" + latestVersion() + "); upgrade cless", null);
-        }
-        boolean autoCommit = connection.getAutoCommit();
-        try {
-            for (SchemaMigration migration : migrations.subList(current, latestVersion())) {
-                apply(connection, migration);
-            }
-        } finally {
-            connection.setAutoCommit(autoCommit);
-        }
-        return latestVersion() - current;
-    }
-
-    private void apply(Connection connection, SchemaMigration migration) throws SQLException {
-        connection.setAutoCommit(false);
-        try (Statement statement = connection.createStatement()) {
-            for (String sql : migration.statements()) {
-                statement.execute(sql);
-            }
-            history.recordApplied(connection, migration);
-            connection.commit();
-        } catch (SQLException | RuntimeException e) {
-            connection.rollback();
-            throw e;
-        }
-        log.info("Service store {}: applied schema migration {} ({})", store, migration.version(),
-                migration.description());
     }
 }

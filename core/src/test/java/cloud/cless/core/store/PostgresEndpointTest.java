@@ -112,7 +112,8 @@ class PostgresEndpointTest {
 
     @Test
     void thePoolServesBoundedConnections() throws SQLException {
-        try (HikariDataSource pool = postgres.endpoint("r1").newPool("test pool", 2)) {
+        PostgresEndpoint endpoint = PostgresEndpoint.of(postgres.jdbcUrl(), postgres.password(), "r1", QUICK);
+        try (HikariDataSource pool = endpoint.newPool("test pool", 2)) {
             List<Connection> held = new ArrayList<>();
             try {
                 held.add(pool.getConnection());

@@ -30,19 +30,47 @@ class PostgresSchemaTest {
     @Test
     void aNewDatabaseGetsEveryMigrationOnce() throws SQLException {
         PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
-        assertThat(PostgresSchema.migrate(endpoint, LOCK_WAIT)).isEqualTo(PostgresSchema.latestVersion());
-        assertThat(PostgresSchema.migrate(endpoint, LOCK_WAIT)).isZero();
+        PostgresSchema.migrate(endpoint, LOCK_WAIT);
+        PostgresSchema.migrate(endpoint, LOCK_WAIT);
         try (Connection connection = endpoint.openDedicated("test");
              Statement statement = connection.createStatement()) {
             assertThat(PostgresSchema.currentVersion(connection)).isEqualTo(PostgresSchema.latestVersion());
-            try (ResultSet rs = statement.executeQuery("SELECT version, description FROM schema_migration")) {
+            try (ResultSet rs = statement.executeQuery("SELECT count(*), min(version) FROM schema_migration")) {
                 assertThat(rs.next()).isTrue();
-                assertThat(rs.getInt(1)).isEqualTo(1);
-                assertThat(rs.getString(2)).contains("replica reports");
+                assertThat(rs.getInt(1)).isEqualTo(PostgresSchema.latestVersion());
+                assertThat(rs.getInt(2)).isEqualTo(1);
             }
             statement.execute("SELECT nextval('change_seq')");
             statement.execute("SELECT id, name, address, started_at, reported_at, revisions FROM replica");
+            statement.execute("SELECT service, ordinal, revision, latest, percent, tag FROM traffic");
+            statement.execute("SELECT service, last_number FROM revision_sequence");
         }
+    }
+
+    @Test
+    void aBrokenUniqueConstraintNamesTheTakenField() throws SQLException {
+        PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
+        PostgresSchema.migrate(endpoint, LOCK_WAIT);
+        PostgresDialect dialect = new PostgresDialect();
+        try (Connection connection = endpoint.openDedicated("test");
+             Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO service (name, host) VALUES ('hello', 'hello.localhost')");
+            SQLException name = catchSql(statement, "INSERT INTO service (name, host) VALUES ('hello', 'h2')");
+            assertThat(dialect.violatedUnique(name)).isEqualTo("name");
+            SQLException host = catchSql(statement, "INSERT INTO service (name, host) VALUES ('b', 'hello.localhost')");
+            assertThat(dialect.violatedUnique(host)).isEqualTo("host");
+            SQLException other = catchSql(statement, "INSERT INTO revision_sequence VALUES ('x', 1), ('x', 2)");
+            assertThat(dialect.violatedUnique(other)).isNull();
+        }
+    }
+
+    private static SQLException catchSql(Statement statement, String sql) {
+        try {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            return e;
+        }
+        throw new AssertionError("no failure from " + sql);
     }
 
     @Test
@@ -52,7 +80,7 @@ class PostgresSchemaTest {
         int newer = PostgresSchema.latestVersion() + 1;
         try (Connection connection = endpoint.openDedicated("test");
              Statement statement = connection.createStatement()) {
-            statement.execute("INSERT INTO schema_migration (version, description) VALUES (" + newer + ", 'later')");
+            statement.execute("INSERT INTO schema_migration (version) VALUES (" + newer + ")");
         }
         assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT))
                 .isInstanceOf(StoreException.class)
@@ -64,35 +92,36 @@ class PostgresSchemaTest {
     @Test
     void replicasMigratingTogetherApplyEachStepOnce() throws Exception {
         String url = postgres.freshDatabase();
-        List<SchemaMigration> migrations = List.of(
-                new SchemaMigration(1, "a table", List.of("CREATE TABLE step (n integer NOT NULL)")),
+        PostgresDialect dialect = new PostgresDialect(List.of(
+                new Migration(1, "a table", List.of("CREATE TABLE step (n integer NOT NULL)")),
                 // Slow enough that the others are surely waiting on the lock meanwhile.
-                new SchemaMigration(2, "a slow row", List.of("SELECT pg_sleep(0.3)", "INSERT INTO step VALUES (2)")));
+                new Migration(2, "a slow row", List.of("DO $$ BEGIN PERFORM pg_sleep(0.3); END $$",
+                        "INSERT INTO step VALUES (2)"))));
         int replicas = 4;
         CyclicBarrier together = new CyclicBarrier(replicas);
         ExecutorService threads = Executors.newFixedThreadPool(replicas);
         try {
-            List<CompletableFuture<Integer>> applied = new ArrayList<>();
+            List<CompletableFuture<Void>> migrations = new ArrayList<>();
             for (int i = 0; i < replicas; i++) {
                 PostgresEndpoint endpoint = postgres.endpoint(url, "r" + i);
-                applied.add(CompletableFuture.supplyAsync(() -> {
+                migrations.add(CompletableFuture.runAsync(() -> {
                     await(together);
-                    return PostgresSchema.migrate(endpoint, LOCK_WAIT, migrations);
+                    PostgresSchema.migrate(endpoint, LOCK_WAIT, dialect);
                 }, threads));
             }
-            int total = 0;
-            for (CompletableFuture<Integer> each : applied) {
-                total += each.get(30, TimeUnit.SECONDS);
+            for (CompletableFuture<Void> each : migrations) {
+                each.get(30, TimeUnit.SECONDS);
             }
-            assertThat(total).isEqualTo(2);
         } finally {
             threads.shutdownNow();
         }
         try (Connection connection = postgres.endpoint(url, "check").openDedicated("test");
              Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT count(*) FROM step")) {
+             ResultSet rs = statement.executeQuery("SELECT (SELECT count(*) FROM step),"
+                     + " (SELECT count(*) FROM schema_migration)")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(1);
+            assertThat(rs.getInt(2)).isEqualTo(2);
         }
     }
 
@@ -100,10 +129,10 @@ class PostgresSchemaTest {
     void aFailedStepLeavesTheSchemaAsItWas() throws SQLException {
         String url = postgres.freshDatabase();
         PostgresEndpoint endpoint = postgres.endpoint(url, "r1");
-        List<SchemaMigration> migrations = List.of(
-                new SchemaMigration(1, "fine", List.of("CREATE TABLE one (n integer)")),
-                new SchemaMigration(2, "broken", List.of("CREATE TABLE two (n integer)", "SELECT * FROM nowhere")));
-        assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT, migrations))
+        List<Migration> migrations = List.of(
+                new Migration(1, "fine", List.of("CREATE TABLE one (n integer)")),
+                new Migration(2, "broken", List.of("CREATE TABLE two (n integer)", "DELETE FROM nowhere")));
+        assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT, new PostgresDialect(migrations)))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("nowhere");
         try (Connection connection = endpoint.openDedicated("test");
@@ -114,8 +143,8 @@ class PostgresSchemaTest {
             assertThat(rs.getBoolean(1)).isTrue();
             assertThat(rs.getBoolean(2)).isTrue();
         }
-        // The lock was given back: the fixed list applies.
-        assertThat(PostgresSchema.migrate(endpoint, LOCK_WAIT, migrations.subList(0, 1))).isZero();
+        // The lock was given back: another run goes ahead (and has nothing to do up to version 1).
+        PostgresSchema.migrate(endpoint, LOCK_WAIT, new PostgresDialect(migrations.subList(0, 1)));
     }
 
     @Test
@@ -137,14 +166,6 @@ class PostgresSchemaTest {
         assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT))
                 .isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining("migrate the schema of jdbc:postgresql://127.0.0.1:1/cless");
-    }
-
-    @Test
-    void migrationsMustBeNumberedInOrder() {
-        assertThatThrownBy(() -> new SchemaMigrator("db", List.of(new SchemaMigration(2, "x", List.of())),
-                new PostgresSchema.HistoryTable()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("migration 1 of db is numbered 2");
     }
 
     private static void await(CyclicBarrier barrier) {
