@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * follower leads at its next try, within one {@code interval}; there are no lease times to tune, no clocks to
  * trust, no writes. A leader whose host vanishes without closing its connection is dropped by the server's TCP
  * keepalive ({@link cloud.cless.core.store.PostgresTimeouts#keepalive()}, about 9 s); that leader itself gives
- * up sooner, when its check gets no answer within {@code 2 * interval}, so two replicas never both believe they
- * lead for longer than a check.
+ * up sooner, when its check gets no answer within {@code 2 * interval}. A leader whose session the server ends
+ * (a restart, {@code pg_terminate_backend}) learns it at its next check: for at most one {@code interval} it
+ * may still believe it leads while another replica already does, so what a leader decides must also be safe to
+ * do twice (Swarm's version index makes a scale write so).
  */
 public final class LeaderElection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);

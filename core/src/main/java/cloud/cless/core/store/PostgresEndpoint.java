@@ -18,7 +18,7 @@ import org.postgresql.Driver;
  * <p>The password comes from the URL's {@code password} parameter, else from {@value #PASSWORD_ENV} (better: it is
  * not seen in the process list). Sessions are named {@code cless <purpose> <replica>} in
  * {@code pg_stat_activity}. Every session needs a direct connection or a session-mode pooler: LISTEN and advisory
- * locks do not survive a transaction-mode pooler.
+ * locks do not survive a transaction-mode pooler. PostgreSQL 12 or later (for {@code tcp_user_timeout}).
  */
 public final class PostgresEndpoint {
     public static final String PASSWORD_ENV = "CLESS_STORE_PASSWORD";
@@ -59,7 +59,9 @@ public final class PostgresEndpoint {
         String ours = "-c statement_timeout=" + timeouts.statement().toMillis()
                 + " -c idle_in_transaction_session_timeout=" + timeouts.network().toMillis()
                 + " -c tcp_keepalives_idle=" + seconds(timeouts.keepalive())
-                + " -c tcp_keepalives_interval=2 -c tcp_keepalives_count=2";
+                + " -c tcp_keepalives_interval=2 -c tcp_keepalives_count=2"
+                // Keepalives only probe an idle connection; this bounds one with unacknowledged data too.
+                + " -c tcp_user_timeout=" + timeouts.keepalive().plusSeconds(4).toMillis();
         String theirs = parsed.getProperty("options");
         properties.setProperty("options", theirs == null || theirs.isBlank() ? ours : ours + " " + theirs);
     }

@@ -10,8 +10,9 @@ import java.time.Duration;
  * @param network any one read from the server (a black-holed connection); above {@code statement}
  * @param statement the server cancels a statement that runs longer
  * @param poolWait a caller waits at most this for a pooled connection
- * @param keepalive the server probes an idle client connection after this (and twice more, 2 s apart), so the
- *     session of a replica that vanished without a FIN (its host lost), and the locks it held, end
+ * @param keepalive the server probes an idle client connection after this (then twice more, 2 s apart) and gives
+ *     up on unacknowledged data 4 s after it, so the session of a replica that vanished without a FIN (its host
+ *     lost), and the locks it held, end within about {@code keepalive + 4 s}
  */
 public record PostgresTimeouts(Duration connect, Duration network, Duration statement, Duration poolWait,
                                Duration keepalive) {

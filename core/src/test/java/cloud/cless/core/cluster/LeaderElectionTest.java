@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -129,7 +130,8 @@ class LeaderElectionTest {
             });
             reader.setDaemon(true);
             reader.start();
-            assertThat(leads.await(60, TimeUnit.SECONDS)).as("the child process leads").isTrue();
+            assertThat(leads.await(60, TimeUnit.SECONDS)).as(() -> "the child process leads; its stderr: "
+                    + readQuietly(childLog)).isTrue();
             assertThat(currentLeader()).contains("child-1");
 
             start("r1");
@@ -145,17 +147,29 @@ class LeaderElectionTest {
             assertThat(currentLeader()).contains("r1");
         } finally {
             child.destroyForcibly();
+            Files.deleteIfExists(childLog);
         }
     }
 
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    private Path childLog;
+
     private Process startChild(String id) throws Exception {
+        childLog = Files.createTempFile("cless-leader-child-", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = Stream.of(System.getProperty("surefire.test.class.path"),
                         System.getProperty("java.class.path"))
                 .filter(p -> p != null && !p.isBlank()).findFirst().orElseThrow();
         return new ProcessBuilder(java, "-cp", classpath, "-Xmx64m", LeaderElectionChild.class.getName(),
                 postgres.jdbcUrl(), postgres.password(), id)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(childLog.toFile())
                 .redirectInput(new File("/dev/null"))
                 .start();
     }

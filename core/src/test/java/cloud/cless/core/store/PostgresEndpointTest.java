@@ -86,6 +86,7 @@ class PostgresEndpointTest {
             assertThat(single(statement, "SHOW application_name")).isEqualTo("cless change feed replica-7");
             assertThat(single(statement, "SHOW statement_timeout")).isEqualTo("5s");
             assertThat(single(statement, "SHOW tcp_keepalives_idle")).isEqualTo("5");
+            assertThat(single(statement, "SHOW tcp_user_timeout")).isEqualTo("9000");
         }
     }
 
