@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cloud.cless.core.store.PostgresEndpoint;
-import cloud.cless.core.store.PostgresTimeouts;
 import cloud.cless.core.store.StoreException;
 import cloud.cless.core.store.StoreUnavailableException;
 import cloud.cless.core.testing.PostgresSupport;
@@ -13,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -84,10 +82,7 @@ class JdbcExecutorTest {
 
     @Test
     void anUnreachableDatabaseFailsCallsWithinThePoolWaitAndTakesTheLinkDown() {
-        PostgresTimeouts quick = new PostgresTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(3),
-                Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
-        PostgresEndpoint nowhere = PostgresEndpoint.of("jdbc:postgresql://127.0.0.1:1/cless?user=cless", "x", "r1",
-                quick);
+        PostgresEndpoint nowhere = PostgresSupport.unreachableEndpoint("r1");
         try (JdbcExecutor jdbc = JdbcExecutor.open(nowhere, "test", 1, 10, Clock.systemUTC())) {
             CompletableFuture<Integer> call = jdbc.call("read", c -> count(c, "SELECT 1"));
             ExecutionException e = catchExecution(call);

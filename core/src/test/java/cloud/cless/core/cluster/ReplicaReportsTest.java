@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import cloud.cless.core.store.PostgresEndpoint;
 import cloud.cless.core.store.PostgresSchema;
-import cloud.cless.core.store.PostgresTimeouts;
 import cloud.cless.core.store.StoreUnavailableException;
 import cloud.cless.core.testing.PostgresSupport;
 import java.sql.Connection;
@@ -122,10 +121,7 @@ class ReplicaReportsTest {
 
     @Test
     void aReportThatCannotReachTheDatabaseFailsAndTheLinkSaysSo() {
-        PostgresTimeouts quick = new PostgresTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(3),
-                Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
-        PostgresEndpoint nowhere = PostgresEndpoint.of("jdbc:postgresql://127.0.0.1:1/cless?user=cless", "x", "r1",
-                quick);
+        PostgresEndpoint nowhere = PostgresSupport.unreachableEndpoint("r1");
         JdbcExecutor jdbc = track(JdbcExecutor.open(nowhere, "replica reports", 1, 10, Clock.systemUTC()));
         ReplicaReporter reporter = new ReplicaReporter(jdbc, identity("r1"), Map::of, QUICK, Clock.systemUTC());
         opened.add(reporter);

@@ -26,8 +26,7 @@ class PostgresEndpointTest {
     @RegisterExtension
     static final PostgresSupport postgres = PostgresSupport.sharedServer();
 
-    private static final PostgresTimeouts QUICK = new PostgresTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(3),
-            Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
+    private static final PostgresTimeouts QUICK = PostgresSupport.QUICK_TIMEOUTS;
 
     @Test
     void refusesAUrlThatIsNotPostgresJdbc() {

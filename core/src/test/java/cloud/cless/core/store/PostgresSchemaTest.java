@@ -11,7 +11,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -161,8 +160,7 @@ class PostgresSchemaTest {
 
     @Test
     void anUnreachableDatabaseIsAnUnavailableStore() {
-        PostgresEndpoint endpoint = PostgresEndpoint.fromStoreUrl("jdbc:postgresql://127.0.0.1:1/cless?user=cless",
-                Map.of(), "r1");
+        PostgresEndpoint endpoint = PostgresSupport.unreachableEndpoint("r1");
         assertThatThrownBy(() -> PostgresSchema.migrate(endpoint, LOCK_WAIT))
                 .isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining("migrate the schema of jdbc:postgresql://127.0.0.1:1/cless");

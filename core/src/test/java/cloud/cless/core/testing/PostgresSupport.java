@@ -4,6 +4,7 @@ import cloud.cless.core.store.PostgresEndpoint;
 import cloud.cless.core.store.PostgresTimeouts;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -24,6 +25,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostgresSupport implements BeforeAllCallback, AfterAllCallback {
     private static final Logger log = LoggerFactory.getLogger(PostgresSupport.class);
+    /** Timeouts short enough that a test of an unreachable database fails its calls within about a second. */
+    public static final PostgresTimeouts QUICK_TIMEOUTS = new PostgresTimeouts(Duration.ofSeconds(1),
+            Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(5));
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresSupport.class);
 
     private final boolean own;
@@ -91,6 +95,11 @@ public final class PostgresSupport implements BeforeAllCallback, AfterAllCallbac
     /** An endpoint of the database at {@code jdbcUrl} (from {@link #freshDatabase()}), for replica {@code replicaId}. */
     public PostgresEndpoint endpoint(String jdbcUrl, String replicaId) {
         return PostgresEndpoint.of(jdbcUrl, password(), replicaId, PostgresTimeouts.DEFAULTS);
+    }
+
+    /** An endpoint where no database listens (connections are refused), with {@link #QUICK_TIMEOUTS}. */
+    public static PostgresEndpoint unreachableEndpoint(String replicaId) {
+        return PostgresEndpoint.of("jdbc:postgresql://127.0.0.1:1/cless?user=cless", "x", replicaId, QUICK_TIMEOUTS);
     }
 
     /** Creates another empty database, dropped after the class, and returns its JDBC URL (as {@link #jdbcUrl()}). */
