@@ -29,8 +29,9 @@ class ReplicaReportsTest {
     @RegisterExtension
     static final PostgresSupport postgres = PostgresSupport.sharedServer();
 
-    private static final ReportTiming QUICK = new ReportTiming(Duration.ofMillis(100), Duration.ofMillis(500),
-            Duration.ofMillis(1500));
+    // Wide enough apart that a busy machine still sees a silent replica stale before it is dead.
+    private static final ReportTiming QUICK = new ReportTiming(Duration.ofMillis(100), Duration.ofSeconds(1),
+            Duration.ofSeconds(3));
     private static final Duration SOON = Duration.ofSeconds(10);
 
     private final List<AutoCloseable> opened = new ArrayList<>();
