@@ -14,7 +14,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,6 +110,35 @@ class ChangeFeedTest {
             expected.add("second " + change.id());
         }
         assertThat(log).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void anApplierOnTheFeedEndsWithTheLatestChangeOfEveryThing() throws Exception {
+        Map<String, Long> latestApplied = new ConcurrentHashMap<>();
+        AtomicInteger reloads = new AtomicInteger();
+        ChangeApplier applier = new ChangeApplier(new ChangeApplier.Target() {
+            @Override
+            public void reloadAll() {
+                reloads.incrementAndGet();
+            }
+
+            @Override
+            public void reload(Change change) {
+                latestApplied.merge(change.id(), change.sequence(), Math::max);
+            }
+        }, QUICK);
+        try {
+            started(applier);
+            Poll.until(SOON, "the first reload", () -> reloads.get() == 1);
+            Map<String, Long> latestMade = new HashMap<>();
+            for (int i = 0; i < 50; i++) {
+                Change change = commit(Change.SERVICE, "s" + (i % 5));
+                latestMade.put(change.id(), change.sequence());
+            }
+            Poll.until(SOON, "every service's latest change applied", () -> latestApplied.equals(latestMade));
+        } finally {
+            applier.close();
+        }
     }
 
     @Test
