@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -21,7 +20,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -39,17 +37,15 @@ public final class PostgresServer implements AutoCloseable {
     public static final String APP_USER = "cless";
     private static final String DIR_PREFIX = "cless-pg-";
     private static final String OWNER_FILE = "owner.pid";
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
     private static final int START_ATTEMPTS = 5;
     // No flush to disk for a server deleted after the test; commits still reach the OS at once (synchronous_commit
     // stays on), so a crash() of the server loses nothing committed, as with a real one.
     private static final String SERVER_OPTIONS = "-c fsync=off -c full_page_writes=off"
             + " -c shared_buffers=32MB -c max_connections=200 -c log_min_messages=warning";
 
-    private final Path binDir;
+    private final PostgresBinaries binaries;
     private final Path dir;
     private final Path dataDir;
-    private final boolean asPostgresUser;
     private final String password;
     private Duration initTime = Duration.ZERO;
     private int port;
@@ -59,11 +55,10 @@ public final class PostgresServer implements AutoCloseable {
     // next test run (removeAbandoned).
     private final Thread shutdownHook = new Thread(this::destroy, "test-postgres-shutdown");
 
-    private PostgresServer(Path binDir, Path dir, boolean asPostgresUser, String password) {
-        this.binDir = binDir;
+    private PostgresServer(PostgresBinaries binaries, Path dir, String password) {
+        this.binaries = binaries;
         this.dir = dir;
         this.dataDir = dir.resolve("data");
-        this.asPostgresUser = asPostgresUser;
         this.password = password;
     }
 
@@ -72,12 +67,10 @@ public final class PostgresServer implements AutoCloseable {
      * not installed or does not come up (the log's tail included).
      */
     public static PostgresServer start() {
-        Path binDir = findBinDir();
-        boolean asPostgresUser = isRoot();
-        removeAbandoned(binDir, asPostgresUser);
+        PostgresBinaries binaries = PostgresBinaries.find();
+        removeAbandoned(binaries);
         long began = System.nanoTime();
-        PostgresServer server = new PostgresServer(binDir, createDirectory(asPostgresUser), asPostgresUser,
-                randomToken());
+        PostgresServer server = new PostgresServer(binaries, createDirectory(binaries), randomToken());
         try {
             server.initdb();
             server.initTime = Duration.ofNanos(System.nanoTime() - began);
@@ -208,10 +201,9 @@ public final class PostgresServer implements AutoCloseable {
         Path pwfile = dir.resolve("pwfile");
         try {
             Files.writeString(pwfile, password + "\n", StandardCharsets.UTF_8);
-            giveToPostgres(pwfile);
-            run(command(binDir.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", ADMIN_USER,
-                    "-A", "scram-sha-256", "--pwfile=" + pwfile, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
-                    "--no-instructions"));
+            binaries.giveToServerUser(pwfile);
+            binaries.run("initdb", List.of("-D", dataDir.toString(), "-U", ADMIN_USER, "-A", "scram-sha-256",
+                    "--pwfile=" + pwfile, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -261,23 +253,13 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private void pgCtl(String action, String... arguments) {
-        List<String> args = new ArrayList<>(List.of(binDir.resolve("pg_ctl").toString(), action, "-D",
-                dataDir.toString(), "-w", "-s", "-t", "30"));
+        List<String> args = new ArrayList<>(List.of(action, "-D", dataDir.toString(), "-w", "-s", "-t", "30"));
         args.addAll(List.of(arguments));
         try {
-            run(command(args.toArray(String[]::new)));
+            binaries.run("pg_ctl", args);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(e.getMessage() + "\n" + logTail(), e);
         }
-    }
-
-    private List<String> command(String... args) {
-        List<String> command = new ArrayList<>();
-        if (asPostgresUser) {
-            command.addAll(List.of("runuser", "-u", "postgres", "--"));
-        }
-        command.addAll(List.of(args));
-        return command;
     }
 
     private String logTail() {
@@ -294,117 +276,23 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
-    private static void run(List<String> command) {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        // initdb and postgres refuse to start from a directory the postgres user cannot read.
-        builder.directory(Path.of("/tmp").toFile());
-        try {
-            Process process = builder.start();
-            byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within "
-                        + COMMAND_TIMEOUT.toSeconds() + " s");
-            }
-            if (process.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " exited with " + process.exitValue()
-                        + ": " + new String(output, StandardCharsets.UTF_8).strip());
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + String.join(" ", command), e);
-        }
-    }
-
-    /**
-     * The directory of {@code initdb} and {@code pg_ctl}: {@code CLESS_TEST_PG_BIN}, else the newest
-     * {@code /usr/lib/postgresql/<major>/bin} (Debian keeps them off PATH), else the directory on PATH.
-     */
-    static Path findBinDir() {
-        String configured = System.getenv("CLESS_TEST_PG_BIN");
-        if (configured != null && !configured.isBlank()) {
-            return requireInitdb(Path.of(configured));
-        }
-        Path debian = Path.of("/usr/lib/postgresql");
-        if (Files.isDirectory(debian)) {
-            try (Stream<Path> majors = Files.list(debian)) {
-                var newest = majors.filter(p -> Files.isExecutable(p.resolve("bin/initdb")))
-                        .max(Comparator.comparingInt(PostgresServer::majorVersion));
-                if (newest.isPresent()) {
-                    return newest.get().resolve("bin");
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        for (String entry : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, "initdb"))) {
-                return Path.of(entry);
-            }
-        }
-        throw new IllegalStateException("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin"
-                + " nor on PATH): run scripts/prepare-host.sh as root, or apt-get install postgresql");
-    }
-
-    private static Path requireInitdb(Path bin) {
-        if (!Files.isExecutable(bin.resolve("initdb"))) {
-            throw new IllegalStateException("CLESS_TEST_PG_BIN=" + bin + " has no executable initdb");
-        }
-        return bin;
-    }
-
-    private static int majorVersion(Path versionDir) {
-        try {
-            return Integer.parseInt(versionDir.getFileName().toString());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (IOException | UnsupportedOperationException e) {
-            return "root".equals(System.getProperty("user.name"));
-        }
-    }
-
-    private static Path createDirectory(boolean asPostgresUser) {
+    private static Path createDirectory(PostgresBinaries binaries) {
         Path dir = DockerSupport.createTempDirectory(DIR_PREFIX);
         try {
             Files.writeString(dir.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
-            if (asPostgresUser) {
-                giveToPostgres(dir);
-            }
-        } catch (IOException e) {
+            binaries.giveToServerUser(dir);
+        } catch (IOException | RuntimeException e) {
             deleteRecursively(dir);
-            throw new UncheckedIOException(e);
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         return dir;
-    }
-
-    private static void giveToPostgres(Path path) throws IOException {
-        if (!isRoot()) {
-            return;
-        }
-        UserPrincipal postgres;
-        try {
-            postgres = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-        } catch (IOException e) {
-            throw new IllegalStateException("running as root, PostgreSQL needs the 'postgres' system user (made by"
-                    + " Debian's postgresql package), which does not exist: " + e.getMessage(), e);
-        }
-        Files.setOwner(path, postgres);
     }
 
     /**
      * Stops and deletes the servers of test JVMs that died without cleaning up (SIGKILL, a killed build): their
      * directory names a process that no longer runs. Servers of live JVMs (other builds on this host) are left.
      */
-    private static void removeAbandoned(Path binDir, boolean asPostgresUser) {
+    private static void removeAbandoned(PostgresBinaries binaries) {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, DIR_PREFIX + "*")) {
             for (Path candidate : dirs) {
@@ -418,7 +306,7 @@ public final class PostgresServer implements AutoCloseable {
                 if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                     continue;
                 }
-                PostgresServer abandoned = new PostgresServer(binDir, candidate, asPostgresUser, "");
+                PostgresServer abandoned = new PostgresServer(binaries, candidate, "");
                 abandoned.running = Files.exists(candidate.resolve("data/postmaster.pid"));
                 try {
                     abandoned.destroy();
