@@ -63,6 +63,32 @@ class PostgresSchemaTest {
         }
     }
 
+    @Test
+    void theServiceTablesTakeRowsAsTheSqliteOnesDo() throws SQLException {
+        PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
+        PostgresSchema.migrate(endpoint, LOCK_WAIT);
+        try (Connection connection = endpoint.openDedicated("test");
+             Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO service (name, image_name, image_tag, port, host, env, min_instances,"
+                    + " max_instances, idle_action, cpus) VALUES ('hello', 'cless-test/hello', 'latest', 8080,"
+                    + " 'hello.localhost', '{\"GREETING\":\"hi\"}', 0, 1, 'stop', 1.5)");
+            statement.execute("INSERT INTO revision (service, number, created_at, image_name, port, env,"
+                    + " last_served_at) VALUES ('hello', 1, 1767225600000, 'cless-test/hello', 8080, '{}', NULL)");
+            statement.execute("INSERT INTO traffic (service, ordinal, revision, latest, percent, tag)"
+                    + " VALUES ('hello', 0, NULL, 1, 90, NULL), ('hello', 1, 1, 0, 10, 'canary')");
+            statement.execute("INSERT INTO revision_sequence (service, last_number) VALUES ('hello', 1)");
+            assertThat(catchSql(statement, "INSERT INTO traffic (service, ordinal, revision, latest, percent)"
+                    + " VALUES ('hello', 2, 7, 0, 0)").getSQLState()).isEqualTo("23503"); // no revision 7
+            assertThat(catchSql(statement, "INSERT INTO traffic (service, ordinal, revision, latest, percent)"
+                    + " VALUES ('hello', 2, 1, 1, 0)").getSQLState()).isEqualTo("23514"); // latest names none
+            try (ResultSet rs = statement.executeQuery("SELECT cpus, env FROM service")) {
+                rs.next();
+                assertThat(rs.getDouble(1)).isEqualTo(1.5);
+                assertThat(rs.getString(2)).isEqualTo("{\"GREETING\":\"hi\"}");
+            }
+        }
+    }
+
     private static SQLException catchSql(Statement statement, String sql) {
         try {
             statement.execute(sql);
