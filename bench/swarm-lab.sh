@@ -176,7 +176,7 @@ done
 # (--runtime swarm --docker-host "${sock[n1]}"), register a service of "$NGINX" placed on lab-n3, run the same wrk
 # rounds through cless beside target[swarm] above, and time its cold start beside (a). Until then the report says
 # it was not measured.
-cless_swarm="not measured: cless has no --runtime swarm yet"
+cless_swarm="Not measured: cless has no --runtime swarm yet"
 
 # --- (d) ingress routing mesh and virtual IPs -----------------------------------------------------------------
 log "(d) probing the ingress routing mesh (published port 18400 on every node)"

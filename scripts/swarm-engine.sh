@@ -16,7 +16,7 @@
 # unreachable") instead of waiting for a DNS timeout, because a Swarm agent tries a pull before every task start.
 #
 # Names: namespaces cless-NET-hub and cless-NET-NODE, host link cless-NET (NET: at most 8 characters), state in
-# /tmp/cless-swarm/NET. Needs root, iproute2, util-linux (nsenter, unshare), dockerd and curl.
+# /tmp/cless-swarm/NET. Needs root, iproute2, util-linux (nsenter, unshare) and docker.io (dockerd, docker).
 set -euo pipefail
 
 STATE_ROOT=/tmp/cless-swarm
@@ -94,7 +94,7 @@ engine_up() {
         --swarm-default-advertise-addr "$address" \
       </dev/null >"$ndir/dockerd.log" 2>&1 &)
   local deadline=$((SECONDS + ENGINE_START_SECONDS))
-  until curl -sf --max-time 1 --unix-socket "$sock" http://engine/_ping >/dev/null 2>&1; do
+  until docker -H "unix://$sock" version --format '{{.Server.Version}}' >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then
       log "the engine $node of network $net did not answer on $sock within ${ENGINE_START_SECONDS} s; its log:"
       tail -20 "$ndir/dockerd.log" >&2 || true
@@ -122,16 +122,13 @@ engine_down() {
   local net="$1" node="$2" dir ndir ns sock pid
   dir="$(net_dir "$net")" ndir="$(net_dir "$net")/$node" ns="$(node_ns "$net" "$node")"
   sock="$ndir/docker.sock"
-  if [ -S "$sock" ] && curl -sf --max-time 2 --unix-socket "$sock" http://engine/_ping >/dev/null 2>&1; then
-    # Containers first, killed at once: an engine that stops them itself waits out each one's grace period.
-    # Services go too, or the Swarm agent would start their tasks again while the engine shuts down.
-    local ids
-    ids="$(curl -sf --max-time 5 --unix-socket "$sock" http://engine/services 2>/dev/null |
-      grep -o '"ID":"[a-z0-9]*"' | cut -d'"' -f4 || true)"
-    for pid in $ids; do curl -sf --max-time 5 --unix-socket "$sock" -X DELETE "http://engine/services/$pid" >/dev/null 2>&1 || true; done
-    ids="$(curl -sf --max-time 5 --unix-socket "$sock" 'http://engine/containers/json?all=1' 2>/dev/null |
-      grep -o '"Id":"[a-f0-9]*"' | cut -d'"' -f4 || true)"
-    for pid in $ids; do curl -sf --max-time 10 --unix-socket "$sock" -X DELETE "http://engine/containers/$pid?force=1&v=1" >/dev/null 2>&1 || true; done
+  if [ -S "$sock" ] && timeout 5 docker -H "unix://$sock" version >/dev/null 2>&1; then
+    # Services first, or the Swarm agent would start their tasks again while the engine shuts down (only a
+    # manager has them; elsewhere this lists nothing). Then the containers, killed at once: an engine that stops
+    # them itself waits out each one's grace period.
+    local engine=(timeout 30 docker -H "unix://$sock")
+    "${engine[@]}" service ls -q 2>/dev/null | xargs -r "${engine[@]}" service rm >/dev/null 2>&1 || true
+    "${engine[@]}" ps -aq 2>/dev/null | xargs -r "${engine[@]}" rm -f -v >/dev/null 2>&1 || true
   fi
   pid="$(cat "$ndir/dockerd.pid" 2>/dev/null || true)"
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then

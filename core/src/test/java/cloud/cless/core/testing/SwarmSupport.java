@@ -234,7 +234,7 @@ public final class SwarmSupport implements BeforeAllCallback, AfterAllCallback {
     /** Null when this machine can run the private engine, else what is missing. */
     private static String missingPrerequisites() {
         String output = exec(List.of("sh", "-c", "[ \"$(id -u)\" = 0 ] || echo 'not root';"
-                + " for tool in ip nsenter unshare setsid dockerd curl; do"
+                + " for tool in ip nsenter unshare setsid dockerd docker; do"
                 + " command -v \"$tool\" >/dev/null 2>&1 || echo \"no $tool on PATH\"; done"));
         String problems = output.strip().replace('\n', ',');
         return problems.isEmpty() ? null : problems;

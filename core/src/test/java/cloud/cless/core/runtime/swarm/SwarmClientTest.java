@@ -10,6 +10,7 @@ import cloud.cless.core.testing.SwarmSupport;
 import cloud.cless.core.testing.TestImages;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.EndpointResolutionMode;
 import com.github.dockerjava.api.model.PortConfig;
@@ -218,8 +219,10 @@ class SwarmClientTest {
             return replicas + 1;
         }));
 
-        assertThat(seen).containsExactly(1, 3);
-        assertThat(update.attempts()).isEqualTo(2);
+        // Usually [1, 3]; one more 3 when the manager's own endpoint allocation bumped the version in between.
+        assertThat(seen).startsWith(1, 3);
+        assertThat(seen.subList(1, seen.size())).containsOnly(3);
+        assertThat(update.attempts()).isEqualTo(seen.size());
         assertThat(update.previous()).isEqualTo(3);
         assertThat(update.replicas()).isEqualTo(4);
         Service after = engine.inspectServiceCmd(id).exec();
@@ -375,14 +378,26 @@ class SwarmClientTest {
         return "swarmtest-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
     }
 
-    /** The other writer of the overtaking test, straight through the engine API with the version it reads. */
+    /**
+     * The other writer of the overtaking test, straight through the engine API with the version it reads. It
+     * retries too: the manager itself bumps a new service's version once it has allocated its endpoint.
+     */
     private static void otherWriterScalesAndLabels(String serviceId, int replicas, String label) {
-        Service service = engine.inspectServiceCmd(serviceId).exec();
-        ServiceSpec changed = service.getSpec();
-        changed.getMode().getReplicated().withReplicas(replicas);
-        changed.withLabels(new HashMap<>(changed.getLabels()));
-        changed.getLabels().put("cless-test.writer", label);
-        engine.updateServiceCmd(serviceId, changed).withVersion(service.getVersion().getIndex()).exec();
+        for (int attempt = 1; ; attempt++) {
+            Service service = engine.inspectServiceCmd(serviceId).exec();
+            ServiceSpec changed = service.getSpec();
+            changed.getMode().getReplicated().withReplicas(replicas);
+            changed.withLabels(new HashMap<>(changed.getLabels()));
+            changed.getLabels().put("cless-test.writer", label);
+            try {
+                engine.updateServiceCmd(serviceId, changed).withVersion(service.getVersion().getIndex()).exec();
+                return;
+            } catch (InternalServerErrorException e) {
+                if (attempt >= 10 || !String.valueOf(e.getMessage()).contains("update out of sequence")) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static SwarmTask awaitTask(String service, Predicate<SwarmTask> wanted) {
