@@ -10,13 +10,19 @@ import org.junit.jupiter.api.Test;
 class NodeDirectoryTest {
     private static final SwarmNode ONE = new SwarmNode("n1", "one", "10.0.0.1", "ready", "active", "manager", true);
 
-    @Test
-    void aKnownNodeIsServedFromTheListWithoutAnotherRead() {
-        AtomicInteger reads = new AtomicInteger();
-        NodeDirectory nodes = new NodeDirectory(() -> {
+    private final AtomicInteger reads = new AtomicInteger();
+
+    /** A directory over a swarm of node ONE that counts its reads in {@link #reads}. */
+    private NodeDirectory directory(Duration ttl) {
+        return new NodeDirectory(() -> {
             reads.incrementAndGet();
             return List.of(ONE);
-        }, Duration.ofMinutes(1));
+        }, ttl);
+    }
+
+    @Test
+    void aKnownNodeIsServedFromTheListWithoutAnotherRead() {
+        NodeDirectory nodes = directory(Duration.ofMinutes(1));
 
         assertThat(nodes.find("n1")).isEqualTo(ONE);
         assertThat(nodes.find("n1")).isEqualTo(ONE);
@@ -25,11 +31,7 @@ class NodeDirectoryTest {
 
     @Test
     void anUnknownNodeCausesOneReadNotOnePerTask() {
-        AtomicInteger reads = new AtomicInteger();
-        NodeDirectory nodes = new NodeDirectory(() -> {
-            reads.incrementAndGet();
-            return List.of(ONE);
-        }, Duration.ofMinutes(1));
+        NodeDirectory nodes = directory(Duration.ofMinutes(1));
 
         assertThat(nodes.find("gone")).isNull();
         assertThat(nodes.find("gone")).isNull();
@@ -39,11 +41,7 @@ class NodeDirectoryTest {
 
     @Test
     void aStaleListIsReadAgain() {
-        AtomicInteger reads = new AtomicInteger();
-        NodeDirectory nodes = new NodeDirectory(() -> {
-            reads.incrementAndGet();
-            return List.of(ONE);
-        }, Duration.ZERO);
+        NodeDirectory nodes = directory(Duration.ZERO);
 
         nodes.find("n1");
         nodes.find("n1");

@@ -1,12 +1,12 @@
 package cloud.cless.core.runtime.swarm;
 
+import static cloud.cless.core.testing.Futures.await;
+import static cloud.cless.core.testing.Futures.failure;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import cloud.cless.core.runtime.RuntimeFailure;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -123,20 +123,5 @@ class SwarmClientFailureTest {
         RuntimeFailure failure = failure(client(Duration.ofSeconds(5)).ping());
 
         assertThat(failure.kind()).isEqualTo(RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
-    }
-
-    private static <T> T await(CompletableFuture<T> future) {
-        try {
-            return future.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static RuntimeFailure failure(CompletableFuture<?> future) {
-        Throwable thrown = catchThrowable(() -> future.get(10, TimeUnit.SECONDS));
-        assertThat(thrown).isInstanceOf(ExecutionException.class);
-        assertThat(thrown.getCause()).isInstanceOf(RuntimeFailure.class);
-        return (RuntimeFailure) thrown.getCause();
     }
 }

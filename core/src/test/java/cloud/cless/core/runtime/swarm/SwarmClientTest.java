@@ -1,7 +1,8 @@
 package cloud.cless.core.runtime.swarm;
 
+import static cloud.cless.core.testing.Futures.await;
+import static cloud.cless.core.testing.Futures.failure;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.RuntimeFailure;
@@ -28,12 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -442,22 +441,5 @@ class SwarmClientTest {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
-    }
-
-    private static <T> T await(CompletableFuture<T> future) {
-        try {
-            return future.get(90, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new AssertionError("swarm call failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static RuntimeFailure failure(CompletableFuture<?> future) {
-        Throwable thrown = catchThrowable(() -> future.get(90, TimeUnit.SECONDS));
-        assertThat(thrown).isInstanceOf(ExecutionException.class);
-        assertThat(thrown.getCause()).isInstanceOf(RuntimeFailure.class);
-        return (RuntimeFailure) thrown.getCause();
     }
 }
