@@ -2,7 +2,6 @@ package cloud.cless.core.runtime.swarm;
 
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.DockerContainerRuntime;
-import cloud.cless.core.runtime.DockerFailures;
 import cloud.cless.core.runtime.RuntimeFailure;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,14 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,9 +49,7 @@ public final class SwarmClient implements AutoCloseable {
     private final String dockerHost;
     private final SwarmHttp http;
     private final SwarmJson specs;
-    private final ExecutorService executor;
-    private final Duration callTimeout;
-    private final DockerFailures failures;
+    private final SwarmCalls calls;
     private final NodeDirectory nodes;
 
     /**
@@ -72,13 +64,8 @@ public final class SwarmClient implements AutoCloseable {
 
     /** As the public constructor, over a transport of the caller's (for tests). */
     SwarmClient(String dockerHost, DockerHttpClient transport, ExecutorService executor, Duration callTimeout) {
-        if (callTimeout.isNegative() || callTimeout.isZero()) {
-            throw new IllegalArgumentException("the call timeout must be positive: " + callTimeout);
-        }
         this.dockerHost = dockerHost;
-        this.executor = executor;
-        this.callTimeout = callTimeout;
-        this.failures = new DockerFailures(dockerHost);
+        this.calls = new SwarmCalls(dockerHost, executor, callTimeout);
         ObjectMapper json = new ObjectMapper();
         this.http = new SwarmHttp(transport != null ? transport : transport(dockerHost, callTimeout), json);
         this.specs = new SwarmJson(json, DockerContainerRuntime.PIDS_LIMIT);
@@ -106,7 +93,7 @@ public final class SwarmClient implements AutoCloseable {
     /** Creates the service of a revision; returns its id. A service of that name existing already is refused. */
     public CompletableFuture<String> createService(SwarmServiceSpec spec) {
         String name = spec.name();
-        return call("creation of swarm service " + name + " (image " + spec.image() + ")", name, () -> {
+        return calls.call("creation of swarm service " + name + " (image " + spec.image() + ")", name, () -> {
             JsonNode created = http.post("/services/create", specs.serviceSpec(spec));
             String id = created.path("ID").asText();
             log.debug("created swarm service {} ({}) from {} with {} replicas", name, id, spec.image(), spec.replicas());
@@ -117,7 +104,7 @@ public final class SwarmClient implements AutoCloseable {
     /** The service of that name, with its version index and replicas. */
     public CompletableFuture<SwarmService> service(String name) {
         SwarmServiceSpec.checkName(name);
-        return call("inspection of swarm service " + name, name,
+        return calls.call("inspection of swarm service " + name, name,
                 () -> SwarmJson.service(http.get("/services/" + name)));
     }
 
@@ -138,8 +125,8 @@ public final class SwarmClient implements AutoCloseable {
      */
     public CompletableFuture<ReplicaUpdate> updateReplicas(String name, IntUnaryOperator change) {
         SwarmServiceSpec.checkName(name);
-        long deadline = System.nanoTime() + callTimeout.toNanos();
-        return call("scale of swarm service " + name, name, () -> {
+        long deadline = calls.deadlineNanos();
+        return calls.call("scale of swarm service " + name, name, () -> {
             for (int attempt = 1; ; attempt++) {
                 JsonNode service = http.get("/services/" + name);
                 String id = service.path("ID").asText();
@@ -181,7 +168,7 @@ public final class SwarmClient implements AutoCloseable {
      */
     public CompletableFuture<List<SwarmTask>> tasks(String name) {
         SwarmServiceSpec.checkName(name);
-        return call("listing of the tasks of swarm service " + name, name, () -> {
+        return calls.call("listing of the tasks of swarm service " + name, name, () -> {
             JsonNode tasks = http.get("/tasks?" + http.filters(Map.of("service", List.of(name))));
             List<SwarmTask> result = new ArrayList<>(tasks.size());
             for (JsonNode task : tasks) {
@@ -194,7 +181,7 @@ public final class SwarmClient implements AutoCloseable {
     /** Removes the service and with it its tasks; a service that is already gone is not an error. */
     public CompletableFuture<Void> removeService(String name) {
         SwarmServiceSpec.checkName(name);
-        return call("removal of swarm service " + name, null, () -> {
+        return calls.call("removal of swarm service " + name, null, () -> {
             try {
                 http.delete("/services/" + name);
             } catch (NotFoundException alreadyGone) {
@@ -206,7 +193,7 @@ public final class SwarmClient implements AutoCloseable {
 
     /** Every service labelled as managed by cless for this installation: what reconcile starts from. */
     public CompletableFuture<List<SwarmService>> listManaged(String installationId) {
-        return call("listing of the swarm services of installation " + installationId, null, () -> {
+        return calls.call("listing of the swarm services of installation " + installationId, null, () -> {
             JsonNode services = http.get("/services?" + http.filters(Map.of("label", List.of(
                     ContainerLabels.MANAGED + "=true", ContainerLabels.INSTALLATION + "=" + installationId))));
             List<SwarmService> result = new ArrayList<>(services.size());
@@ -217,12 +204,12 @@ public final class SwarmClient implements AutoCloseable {
 
     /** The nodes of the swarm, read now. */
     public CompletableFuture<List<SwarmNode>> nodes() {
-        return call("listing of the swarm nodes", null, nodes::refresh);
+        return calls.call("listing of the swarm nodes", null, nodes::refresh);
     }
 
     /** Cheap check that the engine answers as a manager of a swarm. */
     public CompletableFuture<Void> ping() {
-        return call("swarm inspection", null, () -> {
+        return calls.call("swarm inspection", null, () -> {
             http.get("/swarm");
             return null;
         });
@@ -258,70 +245,5 @@ public final class SwarmClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while retrying", e);
         }
-    }
-
-    /**
-     * Runs {@code action} on the executor, bounded by the call timeout; {@code serviceName}, when given, turns the
-     * manager's 404 into a {@link SwarmServiceMissingException} naming that service.
-     */
-    private <T> CompletableFuture<T> call(String operation, String serviceName, Callable<T> action) {
-        CompletableFuture<T> work = new CompletableFuture<>();
-        try {
-            executor.execute(() -> {
-                if (work.isDone()) {
-                    return; // its deadline passed while it waited for a thread
-                }
-                try {
-                    work.complete(action.call());
-                } catch (Exception e) {
-                    work.completeExceptionally(translate(e, operation, serviceName));
-                } catch (Error e) {
-                    work.completeExceptionally(e);
-                    throw e;
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            work.completeExceptionally(new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
-                    operation + " was refused: the Swarm executor is shut down or full", e));
-            return work;
-        }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        work.orTimeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((value, failure) -> {
-            if (failure == null) {
-                result.complete(value);
-            } else if (unwrap(failure) instanceof TimeoutException) {
-                result.completeExceptionally(new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
-                        "the Swarm manager at " + dockerHost + " did not finish the " + operation + " within "
-                                + callTimeout.toMillis() + " ms", null));
-            } else {
-                result.completeExceptionally(unwrap(failure));
-            }
-        });
-        return result;
-    }
-
-    private RuntimeFailure translate(Exception failure, String operation, String serviceName) {
-        if (failure instanceof NotFoundException && serviceName != null) {
-            return new SwarmServiceMissingException(serviceName, operation + " failed: swarm service " + serviceName
-                    + " does not exist", failure);
-        }
-        if (failure instanceof DockerException answer && answer.getHttpStatus() == 503) {
-            // Not a manager, or a swarm without a leader: the engine answers, but no swarm can be had from it now.
-            return new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE, "the Swarm manager at " + dockerHost
-                    + " cannot serve the " + operation + ": " + DockerFailures.engineMessage(answer), failure);
-        }
-        if (failure instanceof IllegalArgumentException || failure instanceof IllegalStateException) {
-            return new RuntimeFailure(RuntimeFailure.Kind.CONTAINER_FAILED, operation + " failed: "
-                    + failure.getMessage(), failure);
-        }
-        return failures.translate(failure, operation);
-    }
-
-    private static Throwable unwrap(Throwable failure) {
-        Throwable current = failure;
-        while (current instanceof CompletionException && current.getCause() != null) {
-            current = current.getCause();
-        }
-        return current;
     }
 }
