@@ -152,7 +152,7 @@ final class SwarmJson {
 
     private static Map<String, String> stringMap(JsonNode object) {
         Map<String, String> map = new LinkedHashMap<>();
-        object.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+        object.properties().forEach(e -> map.put(e.getKey(), e.getValue().asText()));
         return map;
     }
 
