@@ -40,7 +40,8 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     private static final int MAX_CONNECTIONS = 50;
     /** A stop blocks for its grace period; keep it well inside the response timeout. */
     private static final int MAX_GRACE_SECONDS = 45;
-    private static final long PIDS_LIMIT = 512;
+    /** Processes a container may run: enough for any app, few enough that a fork bomb stays inside. */
+    public static final long PIDS_LIMIT = 512;
     private static final String LOOPBACK = "127.0.0.1";
 
     private final String dockerHost;
