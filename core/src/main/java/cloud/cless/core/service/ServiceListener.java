@@ -1,6 +1,10 @@
 package cloud.cless.core.service;
 
-/** Told of every change to the registered services, after it is stored. Called on the blocking executor. */
+/**
+ * Told of every change to the registered services, after it is stored, in the order the changes were committed.
+ * Called on the store's executor while the registry holds its write lock: a listener decides and hands slow work
+ * elsewhere, it never blocks.
+ */
 public interface ServiceListener {
 
     default void serviceCreated(ServiceDefinition definition) {

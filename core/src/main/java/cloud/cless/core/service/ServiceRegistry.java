@@ -23,7 +23,8 @@ public final class ServiceRegistry {
     private final Executor blocking;
     private final HostIndex index = new HostIndex();
     private final List<ServiceListener> listeners = new CopyOnWriteArrayList<>();
-    // Store write and index update happen together, so the index never sees writes out of order.
+    // Store write, index update and listeners happen together: the index and the listeners see writes in the order
+    // they were committed.
     private final Object writeLock = new Object();
 
     public ServiceRegistry(ServiceStore store, ServiceValidator validator, DefinitionDefaults defaults,
@@ -71,8 +72,8 @@ public final class ServiceRegistry {
             synchronized (writeLock) {
                 store.create(def);
                 index.put(def);
+                listeners.forEach(l -> l.serviceCreated(def));
             }
-            listeners.forEach(l -> l.serviceCreated(def));
             return def;
         }, blocking);
     }
@@ -91,8 +92,8 @@ public final class ServiceRegistry {
                 previous = index.byName(name).orElseThrow(() -> new ServiceNotFoundException(name));
                 store.update(def);
                 index.put(def);
+                listeners.forEach(l -> l.serviceUpdated(previous, def));
             }
-            listeners.forEach(l -> l.serviceUpdated(previous, def));
             return def;
         }, blocking);
     }
@@ -104,8 +105,8 @@ public final class ServiceRegistry {
                 previous = index.byName(name).orElseThrow(() -> new ServiceNotFoundException(name));
                 store.delete(name);
                 index.remove(previous);
+                listeners.forEach(l -> l.serviceDeleted(previous));
             }
-            listeners.forEach(l -> l.serviceDeleted(previous));
         }, blocking);
     }
 
