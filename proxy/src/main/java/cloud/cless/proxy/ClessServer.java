@@ -46,7 +46,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running cless: wires the store, the registry, the Docker runtime, the instance manager, the admin API and
+ * One running cless: takes the data directory, wires the store, the registry, the Docker runtime, the instance manager, the admin API and
  * the proxy listener on one event-loop group, and takes them down again in order.
  */
 public final class ClessServer implements AutoCloseable {
@@ -88,6 +88,8 @@ public final class ClessServer implements AutoCloseable {
 
     private void doStart() {
         DataDirectory dataDir = new DataDirectory(config.dataDir()).create();
+        // First: a second cless on this directory would share its installation id and remove its containers.
+        opened.push(dataDir.lock());
         String installationId = dataDir.installationId();
         log.info("Starting cless (data dir {}, installation {})", dataDir.root(), installationId);
 
