@@ -5,16 +5,16 @@ import java.time.Instant;
 /**
  * A snapshot of one instance, for the admin API.
  *
- * @param id                cless instance id
- * @param service           service name
- * @param containerId       engine container id, null for an upstream
- * @param hostPort          host port on 127.0.0.1
- * @param state             lifecycle state
- * @param startedAt         when the start began
- * @param readyAt           when it became ready, null before
- * @param coldStartMillis   start-to-ready time, -1 before ready
- * @param openConnections   connections using it now
- * @param lastActivity      last byte relayed or connection change
+ * @param id               cless instance id
+ * @param service          service name
+ * @param containerId      engine container id, null for an upstream or before the container exists
+ * @param hostPort         host port on 127.0.0.1
+ * @param state            lifecycle state
+ * @param startedAt        when the start began
+ * @param readyAt          when it became ready, null before
+ * @param coldStartMillis  start-to-ready time, -1 before ready
+ * @param inFlightRequests requests it serves now (an upgraded connection counts as one long request)
+ * @param lastActivity     when a request last began, ended or relayed bytes
  */
 public record InstanceInfo(
         String id,
@@ -25,6 +25,6 @@ public record InstanceInfo(
         Instant startedAt,
         Instant readyAt,
         long coldStartMillis,
-        int openConnections,
+        int inFlightRequests,
         Instant lastActivity) {
 }

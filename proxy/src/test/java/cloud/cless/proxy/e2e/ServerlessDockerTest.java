@@ -397,7 +397,7 @@ class ServerlessDockerTest {
         while (System.nanoTime() < deadline) {
             RawHttp.Response instances = RawHttp.request(proxy(), "GET", "admin.localhost",
                     "/serviceDefinitions/" + service + "/instances", TOKEN, null);
-            if (instances.body().contains("\"open_connections\":1")) {
+            if (instances.body().contains("\"in_flight_requests\":1")) {
                 return;
             }
             Thread.sleep(50);
