@@ -118,11 +118,16 @@ final class RawHttp {
         }
     }
 
-    /** The value of {@code name{service="..."}} in the admin API's {@code GET /metrics}, or -1 when it is not there. */
+    /**
+     * The value of {@code name{service="..."}} (or of {@code name}, unlabelled, when {@code service} is null) in the
+     * admin API's {@code GET /metrics}, or -1 when it is not there.
+     */
     static double metric(InetSocketAddress proxy, String token, String name, String service) throws IOException {
         Response metrics = request(proxy, "GET", "admin.localhost", "/metrics", token, null);
         for (String line : metrics.body().split("\n")) {
-            if (line.startsWith(name + "{") && line.contains("service=\"" + service + "\"")) {
+            boolean matches = service == null ? line.startsWith(name + " ")
+                    : line.startsWith(name + "{") && line.contains("service=\"" + service + "\"");
+            if (matches) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

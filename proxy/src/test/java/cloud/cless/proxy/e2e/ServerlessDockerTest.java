@@ -241,7 +241,13 @@ class ServerlessDockerTest {
                 assertHello(get("warm", "/"));
                 assertThat(get("cold", "/").status()).isEqualTo(503);
                 // Meanwhile the idle instance of "lapsed" is reaped, but its container cannot be removed yet.
-                Thread.sleep(2_500);
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (RawHttp.metric(proxy(), TOKEN, "cless_containers_unremoved", null) < 1
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(RawHttp.metric(proxy(), TOKEN, "cless_containers_unremoved", null))
+                        .as("containers whose removal waits for the engine").isGreaterThanOrEqualTo(1);
 
                 engine.start();
 
