@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One container of a service as the lifecycle tracks it. The plain fields are guarded by the owning
@@ -38,7 +39,7 @@ final class Instance {
     /** The epoch taking leases now; null while it takes none (starting, paused, gone). */
     volatile InFlight epoch;
     private volatile InetSocketAddress address;
-    private final java.util.concurrent.atomic.AtomicBoolean retiring = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean retiring = new AtomicBoolean();
 
     InstanceState state = InstanceState.STARTING;
     /** No new leases: the definition changed, the service is gone, or cless is shutting down. */

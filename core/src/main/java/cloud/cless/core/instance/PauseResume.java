@@ -1,5 +1,6 @@
 package cloud.cless.core.instance;
 
+import cloud.cless.core.runtime.ContainerRuntime;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,10 +14,10 @@ import org.slf4j.LoggerFactory;
 final class PauseResume {
     private static final Logger log = LoggerFactory.getLogger(PauseResume.class);
 
-    private final cloud.cless.core.runtime.ContainerRuntime runtime;
+    private final ContainerRuntime runtime;
     private final EngineWatch engine;
 
-    PauseResume(cloud.cless.core.runtime.ContainerRuntime runtime, EngineWatch engine) {
+    PauseResume(ContainerRuntime runtime, EngineWatch engine) {
         this.runtime = runtime;
         this.engine = engine;
     }

@@ -7,6 +7,7 @@ import cloud.cless.core.service.ServiceDefinition;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -117,7 +118,7 @@ final class Reconciler {
         }
         if (!container.state().isUp()) {
             // Also a spare ("created") of an earlier run: which definition made it is unknown, a new one is made.
-            return "container is " + container.state().name().toLowerCase(java.util.Locale.ROOT);
+            return "container is " + container.state().name().toLowerCase(Locale.ROOT);
         }
         if (container.hostPort() <= 0 || container.instanceId() == null || container.instanceId().isBlank()) {
             return "labels incomplete";

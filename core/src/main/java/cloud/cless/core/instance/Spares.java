@@ -7,14 +7,17 @@ import cloud.cless.core.runtime.RuntimeFailure;
 import cloud.cless.core.service.ContainerTemplate;
 import cloud.cless.core.service.ResolvedService;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,7 +152,7 @@ final class Spares {
     void discardAll() {
         List<Spare> all;
         synchronized (this) {
-            all = slots.values().stream().map(slot -> slot.spare).filter(java.util.Objects::nonNull).toList();
+            all = slots.values().stream().map(slot -> slot.spare).filter(Objects::nonNull).toList();
             slots.clear();
         }
         all.forEach(spare -> discard(spare, "shutting down"));
@@ -169,8 +172,8 @@ final class Spares {
         dropIf(spare -> containerId.equals(spare.containerId()), "its container exited");
     }
 
-    private void dropIf(java.util.function.Predicate<Spare> gone, String reason) {
-        List<Spare> dropped = new java.util.ArrayList<>();
+    private void dropIf(Predicate<Spare> gone, String reason) {
+        List<Spare> dropped = new ArrayList<>();
         synchronized (this) {
             for (Slot slot : slots.values()) {
                 if (slot.spare != null && gone.test(slot.spare)) {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -247,7 +248,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         }
     }
 
-    private <T> CompletableFuture<T> quick(String operation, java.util.function.Supplier<T> action) {
+    private <T> CompletableFuture<T> quick(String operation, Supplier<T> action) {
         return calls.call(executors.control(), controlTimeout, operation, action);
     }
 }
