@@ -41,7 +41,7 @@ final class Shutdown {
         for (ServicePool pool : pools.all()) {
             runner.decide(pool, pool::close);
         }
-        spares.discardAll();
+        CompletableFuture<Void> sparesGone = spares.discardAll();
         coldStart.close();
         return until(() -> pools.inFlight() == 0, drain, "requests still in flight after the drain time")
                 .thenCompose(v -> {
@@ -50,7 +50,7 @@ final class Shutdown {
                     }
                     return until(() -> coldStart.idle() && pools.allEmpty(), REMOVAL_WAIT, "instances still starting");
                 })
-                .thenCompose(v -> retirement.retryUnremoved()
+                .thenCompose(v -> CompletableFuture.allOf(sparesGone, retirement.retryUnremoved())
                         .completeOnTimeout(null, REMOVAL_WAIT.toMillis(), TimeUnit.MILLISECONDS))
                 .thenRun(() -> {
                     int left = retirement.unremovedCount();

@@ -73,6 +73,7 @@ final class Spares {
     private final BooleanSupplier mayCreate;
     private final Consumer<Throwable> engineFailed;
     private final Map<String, Slot> slots = new HashMap<>(); // guarded by this
+    private boolean closed; // guarded by this
 
     Spares(ContainerRuntime runtime, HostPorts ports, Executor control, String installationId, Clock clock,
            Supplier<String> newInstanceId, Retirement retirement, BooleanSupplier mayCreate,
@@ -95,8 +96,8 @@ final class Spares {
         }
         Spare spare;
         synchronized (this) {
-            Slot slot = slots.computeIfAbsent(service.name(), name -> new Slot());
-            if (slot.spare != null || slot.failed) {
+            Slot slot = closed ? null : slots.computeIfAbsent(service.name(), name -> new Slot());
+            if (slot == null || slot.spare != null || slot.failed) {
                 return;
             }
             spare = new Spare(newInstanceId.get(), service.name(), service.container());
@@ -148,14 +149,16 @@ final class Spares {
         discard(slot == null ? null : slot.spare, "service deleted");
     }
 
-    /** cless shuts down: every spare goes. */
-    void discardAll() {
+    /** cless shuts down: every spare goes, and none is made again; completes once their removals were tried. */
+    CompletableFuture<Void> discardAll() {
         List<Spare> all;
         synchronized (this) {
+            closed = true;
             all = slots.values().stream().map(slot -> slot.spare).filter(Objects::nonNull).toList();
             slots.clear();
         }
-        all.forEach(spare -> discard(spare, "shutting down"));
+        return CompletableFuture.allOf(all.stream().map(spare -> discard(spare, "shutting down"))
+                .toArray(CompletableFuture[]::new));
     }
 
     /**
@@ -239,16 +242,16 @@ final class Spares {
         spare.created.completeExceptionally(cause);
     }
 
-    /** Removes a spare no longer wanted once its creation is over. */
-    private void discard(Spare spare, String reason) {
+    /** Removes a spare no longer wanted once its creation is over; completes once its removal was tried. */
+    private CompletableFuture<Void> discard(Spare spare, String reason) {
         if (spare == null) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        spare.created.whenComplete((containerId, err) -> {
-            if (err == null) {
-                retirement.retire(target(spare), false, reason);
-            } // else its failed creation cleaned up already
-        });
+        // A failed creation cleaned up after itself already.
+        return spare.created.handle((containerId, err) -> err == null
+                        ? retirement.retire(target(spare), false, reason)
+                        : CompletableFuture.<Void>completedFuture(null))
+                .thenCompose(removal -> removal);
     }
 
     private static Retirement.Target target(Spare spare) {
