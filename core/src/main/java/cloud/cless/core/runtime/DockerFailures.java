@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
 public final class DockerFailures {
     // The engine answers errors as {"message":"..."}; docker-java puts that body into the exception message.
     private static final Pattern ENGINE_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+    // How the engine says a start failed because the host port is held (by its own allocator, or by the kernel).
+    private static final Pattern PORT_TAKEN = Pattern.compile("port is already allocated|address already in use");
 
     private final String dockerHost;
 
@@ -31,8 +33,10 @@ public final class DockerFailures {
         }
         DockerException answer = find(cause, DockerException.class);
         if (answer != null) {
-            return new RuntimeFailure(RuntimeFailure.Kind.CONTAINER_FAILED,
-                    operation + " failed: " + engineMessage(answer), cause);
+            String message = engineMessage(answer);
+            RuntimeFailure.Kind kind = PORT_TAKEN.matcher(message).find()
+                    ? RuntimeFailure.Kind.PORT_TAKEN : RuntimeFailure.Kind.CONTAINER_FAILED;
+            return new RuntimeFailure(kind, operation + " failed: " + message, cause);
         }
         if (isUnreachable(cause)) {
             return unreachable(cause, operation);
@@ -55,6 +59,12 @@ public final class DockerFailures {
                 "Docker engine at " + dockerHost + " is unreachable: " + describe(io != null ? io : cause)
                         + " (during " + operation + ")",
                 cause);
+    }
+
+    /** The engine did not answer {@code operation} within {@code seconds}: it is as good as unreachable. */
+    RuntimeFailure timedOut(String operation, long seconds) {
+        return new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE, "Docker engine at " + dockerHost
+                + " did not answer within " + seconds + " s (during " + operation + ")", null);
     }
 
     /** The engine's own words for a failure, without the HTTP status wrapping docker-java adds. */

@@ -1,8 +1,9 @@
 package cloud.cless.core.service;
 
 /**
- * Told of every change to the registered services, after it is stored, in the order changes are stored. Called on
- * the blocking executor.
+ * Told of every change to the registered services, after it is stored, in the order the changes were committed.
+ * Called on the store's executor while the registry holds its write lock: a listener decides and hands slow work
+ * elsewhere, it never blocks.
  *
  * <p>One change may make several calls, always in this order: {@link #serviceCreated} or {@link #serviceUpdated}
  * (for a POST or PUT of a definition), {@link #revisionCreated}, {@link #trafficChanged}, then

@@ -33,7 +33,8 @@ public final class ServiceRegistry {
     private final ChangePlanner planner;
     private final HostIndex index = new HostIndex();
     private final List<ServiceListener> listeners = new CopyOnWriteArrayList<>();
-    // Store write and index update happen together, so the index never sees writes out of order.
+    // Store write, index update and listeners happen together: the index and the listeners see writes in the order
+    // they were committed.
     private final Object writeLock = new Object();
 
     /** A registry that keeps {@value #DEFAULT_REVISION_HISTORY} revisions per service, on the system clock. */
@@ -176,12 +177,13 @@ public final class ServiceRegistry {
                 } else {
                     index.put(change.current());
                 }
+                // Under the lock: listeners hear changes in the order they were committed.
+                listeners.forEach(change::tell);
             }
             if (!change.deleted().isEmpty()) {
                 log.info("Service {}: deleted revision(s) {}", change.name(),
                         change.deleted().stream().map(Revision::name).toList());
             }
-            listeners.forEach(change::tell);
             return change.current();
         }, blocking);
     }
