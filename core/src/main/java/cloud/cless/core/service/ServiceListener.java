@@ -2,7 +2,8 @@ package cloud.cless.core.service;
 
 /**
  * Told of every change to the registered services, after it is stored, in the order changes are stored. Called on
- * the blocking executor.
+ * the blocking executor for changes made through this registry, on the change feed's thread for those another
+ * replica made in a shared store (told as if made here: {@code previous} is what this replica last knew).
  *
  * <p>One change may make several calls, always in this order: {@link #serviceCreated} or {@link #serviceUpdated}
  * (for a POST or PUT of a definition), {@link #revisionCreated}, {@link #trafficChanged}, then
