@@ -18,6 +18,9 @@ import org.postgresql.util.ServerErrorMessage;
  */
 final class PostgresDialect implements SqlDialect {
     private static final String UNIQUE_VIOLATION = "23505";
+    // What the write reads after waiting for a lock must be what the other writer committed: read committed,
+    // whatever default an operator gave the database.
+    private static final String ISOLATION = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
     private static final List<String> LOCKS = List.of(
             "SELECT 1 FROM service WHERE name = ? FOR UPDATE",
             "SELECT 1 FROM revision_sequence WHERE service = ? FOR UPDATE");
@@ -111,6 +114,9 @@ final class PostgresDialect implements SqlDialect {
      */
     @Override
     public void lockForWrite(Connection connection, String name) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(ISOLATION);
+        }
         for (String sql : LOCKS) {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 ps.setString(1, name);

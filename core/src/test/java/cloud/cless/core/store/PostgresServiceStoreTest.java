@@ -89,6 +89,25 @@ class PostgresServiceStoreTest extends ServiceStoreContractTest {
     }
 
     @Test
+    void writesStayCorrectOnADatabaseWhoseDefaultIsolationIsSerializable() throws Exception {
+        try (Connection admin = postgres.adminConnection(); Statement statement = admin.createStatement()) {
+            String database = url.substring(url.lastIndexOf('/') + 1, url.indexOf('?'));
+            statement.execute("ALTER DATABASE \"" + database + "\" SET default_transaction_isolation = 'serializable'");
+        }
+        try (ServiceStore first = open("r2"); ServiceStore second = open("r3")) {
+            first.create(service("hello"));
+            List<Optional<Throwable>> outcomes = race(
+                    () -> first.write("hello", (stored, last) -> ServiceStore.Outcome.store(
+                            withRevision(stored.orElseThrow(), last + 1, "img/first"), null)),
+                    () -> second.write("hello", (stored, last) -> ServiceStore.Outcome.store(
+                            withRevision(stored.orElseThrow(), last + 1, "img/second"), null)));
+            assertThat(outcomes).allMatch(Optional::isEmpty);
+            assertThat(first.get("hello").orElseThrow().revisions()).extracting(Revision::number)
+                    .containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
     void ofTwoStoresCreatingOneNameAtOnceOneGetsADuplicate() throws Exception {
         try (ServiceStore other = open("r2")) {
             List<Optional<Throwable>> outcomes = race(
