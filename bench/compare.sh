@@ -260,9 +260,6 @@ cpu_ticks() { # CPU ticks (user + system) of the given processes
   echo "$total"
 }
 hz=$(getconf CLK_TCK)
-to_ms() { # wrk latency value (e.g. 1.23ms, 850.00us, 1.02s) -> milliseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
-}
 rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 declare -A max_rss=([cless]=0 [cless1]=0)
 note_rss() {

@@ -82,6 +82,11 @@ remove_installation_containers() {
   docker ps -aq --filter "label=cloud.cless.installation=$id" | xargs -r docker rm -f >/dev/null 2>&1 || true
 }
 
+# to_ms VALUE: a wrk latency value (1.23ms, 850.00us, 1.02s) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+
 # median / pct P: of the numbers on stdin, one a line ("-" when there are none).
 median() {
   sort -n | awk '{a[NR]=$1} END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR+1)/2];

@@ -13,7 +13,7 @@ import java.util.Locale;
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonPropertyOrder({"id", "service", "revision", "container_id", "host_port", "state", "started_at", "ready_at",
-        "cold_start_ms", "open_connections", "last_activity"})
+        "cold_start_ms", "in_flight_requests", "last_activity"})
 record InstanceDocument(
         @JsonProperty("id") String id,
         @JsonProperty("service") String service,
@@ -24,7 +24,7 @@ record InstanceDocument(
         @JsonProperty("started_at") String startedAt,
         @JsonProperty("ready_at") String readyAt,
         @JsonProperty("cold_start_ms") Long coldStartMillis,
-        @JsonProperty("open_connections") int openConnections,
+        @JsonProperty("in_flight_requests") int inFlightRequests,
         @JsonProperty("last_activity") String lastActivity) {
 
     static InstanceDocument of(InstanceInfo i) {
@@ -32,7 +32,7 @@ record InstanceDocument(
                 i.state().name().toLowerCase(Locale.ROOT), iso(i.startedAt()), iso(i.readyAt()),
                 // -1 means "not ready yet": null says so in JSON without a magic number.
                 i.coldStartMillis() < 0 ? null : i.coldStartMillis(),
-                i.openConnections(), iso(i.lastActivity()));
+                i.inFlightRequests(), iso(i.lastActivity()));
     }
 
     private static String iso(Instant instant) {

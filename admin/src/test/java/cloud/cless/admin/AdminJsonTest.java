@@ -165,11 +165,11 @@ class AdminJsonTest {
         assertThat(new String(json.writeInstances(List.of(ready, starting)), StandardCharsets.UTF_8)).isEqualTo(
                 "[{\"id\":\"i1\",\"service\":\"hello\",\"revision\":null,\"container_id\":\"abc123\",\"host_port\":20001,"
                         + "\"state\":\"ready\",\"started_at\":\"2024-05-01T10:00:00Z\","
-                        + "\"ready_at\":\"2024-05-01T10:00:00.420Z\",\"cold_start_ms\":420,\"open_connections\":2,"
+                        + "\"ready_at\":\"2024-05-01T10:00:00.420Z\",\"cold_start_ms\":420,\"in_flight_requests\":2,"
                         + "\"last_activity\":\"2024-05-01T10:00:05Z\"},"
                         + "{\"id\":\"i2\",\"service\":\"hello\",\"revision\":null,\"container_id\":null,\"host_port\":20002,"
                         + "\"state\":\"starting\",\"started_at\":\"2024-05-01T10:00:00Z\",\"ready_at\":null,"
-                        + "\"cold_start_ms\":null,\"open_connections\":0,"
+                        + "\"cold_start_ms\":null,\"in_flight_requests\":0,"
                         + "\"last_activity\":\"2024-05-01T10:00:00Z\"}]");
     }
 

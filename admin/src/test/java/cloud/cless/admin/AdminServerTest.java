@@ -157,7 +157,7 @@ class AdminServerTest {
         assertThat(instances.body()).isEqualTo("[{\"id\":\"i1\",\"service\":\"rust\",\"revision\":\"rust-00001\","
                 + "\"container_id\":\"c0ffee\","
                 + "\"host_port\":20001,\"state\":\"ready\",\"started_at\":\"2024-05-01T10:00:00Z\","
-                + "\"ready_at\":\"2024-05-01T10:00:00.250Z\",\"cold_start_ms\":250,\"open_connections\":1,"
+                + "\"ready_at\":\"2024-05-01T10:00:00.250Z\",\"cold_start_ms\":250,\"in_flight_requests\":1,"
                 + "\"last_activity\":\"2024-05-01T10:00:01Z\"}]");
         assertError(call("GET", "/serviceDefinitions/nope/instances", null), 404, "not_found");
     }

@@ -12,7 +12,10 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
 
-/** The directory where cless keeps its state: the SQLite store, the admin token, the installation id. */
+/**
+ * The directory where cless keeps its state: the SQLite store, the admin token, the installation id, and the lock
+ * that keeps a second cless off it.
+ */
 public final class DataDirectory {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
@@ -39,6 +42,15 @@ public final class DataDirectory {
             throw new UncheckedIOException("cannot create data directory " + root, e);
         }
         return this;
+    }
+
+    /**
+     * Takes this directory for this process until the returned lock is closed (or the process ends).
+     *
+     * @throws DataDirectoryInUseException when another cless holds it; its message names the directory and the PID
+     */
+    public DataDirectoryLock lock() {
+        return DataDirectoryLock.take(root);
     }
 
     /** The id that tags this installation's containers; generated on first use. */

@@ -19,13 +19,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Third step: acquires an instance of the routed service and connects to it, then hands both channels and the
- * bytes read so far to a {@link RelaySession}. Nothing is read from the client meanwhile: its further bytes stay
- * in the socket, which is the backpressure during a cold start. A connect that fails (nothing was sent upstream
- * yet) is retried once: on a fresh instance when the connect was refused, on whichever instance is least loaded
- * when it timed out. Failures become 502, 503 or 504.
+ * bytes read so far to a {@link RelaySession}. While the acquire waits (a cold start, the queue), the client is
+ * watched with one small read at a time, so that a client that leaves is noticed: its end of the stream (or a
+ * reset) cancels the acquire, which gives its place up at once. What it sends meanwhile is kept for the instance,
+ * up to a bound; beyond it nothing more is read, which is the backpressure during a cold start. A connect that
+ * fails (nothing was sent upstream yet) is retried once: on a fresh instance when the connect was refused, on
+ * whichever instance is least loaded when it timed out. Failures become 404, 502, 503 or 504.
  */
 public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AwaitInstanceHandler.class);
+    /** While waiting, bytes of the client's kept for the instance before reading stops. */
+    private static final int WATCH_LIMIT = 64 * 1024;
 
     private final ConnectionPath path;
     private final ServiceDefinition service;
@@ -34,6 +38,8 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     private boolean clientGone;
     /** A failed connect is retried once; nothing was sent upstream yet, so it is safe. */
     private boolean retried;
+    /** The acquire in flight; cancelled when the client leaves before it completes. */
+    private Future<InstanceLease> acquiring;
 
     public AwaitInstanceHandler(ConnectionPath path, ServiceDefinition service, String host, ByteBuf pending) {
         this.path = path;
@@ -49,10 +55,32 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
 
     private void acquire(ChannelHandlerContext ctx) {
         Future<InstanceLease> acquired = path.instances().acquire(service, ctx.channel().eventLoop());
+        acquiring = acquired;
         acquired.addListener(f -> onAcquired(ctx, acquired));
+        if (!acquired.isDone()) {
+            ctx.read(); // watch the client while it waits
+        }
+    }
+
+    private boolean waiting() {
+        return acquiring != null && !acquiring.isDone();
+    }
+
+    /** The client left while its acquire waited: the acquire is cancelled (its place goes), the channel closes. */
+    private void clientLeft(ChannelHandlerContext ctx, String how) {
+        clientGone = true;
+        Future<InstanceLease> pendingAcquire = acquiring;
+        if (pendingAcquire != null && pendingAcquire.cancel(false)) {
+            log.debug("Client for host {} {} while waiting for an instance of service {}", host, how,
+                    service.name());
+        }
+        releasePending();
     }
 
     private void onAcquired(ChannelHandlerContext ctx, Future<InstanceLease> acquired) {
+        if (acquired.isCancelled()) {
+            return; // the client left; nothing to answer
+        }
         if (!acquired.isSuccess()) {
             if (clientGone) {
                 log.debug("Acquire for host {} failed after the client left", host, acquired.cause());
@@ -111,15 +139,24 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     private void failAcquire(ChannelHandlerContext ctx, Throwable cause) {
         Channel inbound = ctx.channel();
         if (cause instanceof AcquireFailure failure) {
-            switch (failure.reason()) {
-                case START_FAILED -> path.errors().send(inbound, ClientError.BAD_GATEWAY, host,
-                        "service " + service.name() + startedFrom() + " could not be started: " + failure.getMessage());
-                case STARTUP_TIMEOUT -> path.errors().send(inbound, ClientError.GATEWAY_TIMEOUT, host,
-                        "service " + service.name() + " was not ready in time: " + failure.getMessage());
-                case UNAVAILABLE -> path.errors().send(inbound, ClientError.SERVICE_UNAVAILABLE, host,
-                        "service " + service.name() + " is unavailable: " + failure.getMessage());
-                case NOT_FOUND -> path.errors().send(inbound, ClientError.NOT_FOUND, host,
-                        "no service for host " + host + ": " + failure.getMessage());
+            ClientError error = switch (failure.reason()) {
+                case START_FAILED -> ClientError.BAD_GATEWAY;
+                case STARTUP_TIMEOUT -> ClientError.GATEWAY_TIMEOUT;
+                case UNAVAILABLE -> ClientError.SERVICE_UNAVAILABLE;
+                case NOT_FOUND -> ClientError.NOT_FOUND;
+            };
+            String message = switch (failure.reason()) {
+                case START_FAILED -> "service " + service.name() + startedFrom() + " could not be started: "
+                        + failure.getMessage();
+                case STARTUP_TIMEOUT -> "service " + service.name() + " was not ready in time: " + failure.getMessage();
+                case UNAVAILABLE -> "service " + service.name() + " is unavailable: " + failure.getMessage();
+                case NOT_FOUND -> "no service for host " + host + ": " + failure.getMessage();
+            };
+            // A failed cold start is logged once where it happened, not again for every request it failed.
+            if (failure.logged()) {
+                path.errors().sendLoggedElsewhere(inbound, error, host, message);
+            } else {
+                path.errors().send(inbound, error, host, message);
             }
         } else {
             // The error response logs this failure; the stack trace is for debugging only.
@@ -146,28 +183,34 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        // Reads stay off until the relay starts.
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        // The relay sees a half-close that happened meanwhile through the channel's isInputShutdown().
-        if (!(evt instanceof ChannelInputShutdownEvent)) {
-            ctx.fireUserEventTriggered(evt);
+        // Keep watching while the acquire waits, up to the bound; otherwise reads stay off until the relay starts.
+        if (waiting() && !clientGone && (pending == null || pending.readableBytes() < WATCH_LIMIT)) {
+            ctx.read();
         }
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!(evt instanceof ChannelInputShutdownEvent)) {
+            ctx.fireUserEventTriggered(evt);
+        } else if (waiting()) {
+            // A request's body never ends with the stream, so an end while waiting is a client that hung up.
+            clientLeft(ctx, "hung up");
+            ctx.close();
+        }
+        // Once the instance is acquired, the relay sees a half-close that happened meanwhile through the channel's
+        // isInputShutdown().
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        clientGone = true;
-        releasePending();
+        clientLeft(ctx, "closed the connection");
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        clientGone = true;
-        releasePending();
+        clientLeft(ctx, "failed");
         if (cause instanceof IOException) {
             log.debug("Client for host {} failed while awaiting an instance", host, cause);
         } else {
@@ -179,8 +222,7 @@ public final class AwaitInstanceHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         // Removed by an error response or by the hand-over to the relay: a late result has nowhere to go.
-        clientGone = true;
-        releasePending();
+        clientLeft(ctx, "went");
     }
 
     private void releasePending() {

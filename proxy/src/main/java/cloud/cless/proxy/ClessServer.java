@@ -3,14 +3,17 @@ package cloud.cless.proxy;
 import cloud.cless.admin.AdminPipeline;
 import cloud.cless.admin.AdminServer;
 import cloud.cless.admin.AdminToken;
+import cloud.cless.core.BoundedExecutor;
 import cloud.cless.core.DataDirectory;
-import cloud.cless.core.instance.ContainerInstanceManager;
+import cloud.cless.core.instance.InstanceLifecycle;
 import cloud.cless.core.instance.InstanceManagerConfig;
 import cloud.cless.core.instance.ReadinessProbe;
+import cloud.cless.core.instance.ServiceDirectory;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.port.PortAllocator;
 import cloud.cless.core.port.PortRange;
 import cloud.cless.core.runtime.DockerContainerRuntime;
+import cloud.cless.core.runtime.EngineExecutors;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
@@ -27,7 +30,6 @@ import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,28 +38,38 @@ import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running cless: wires the store, the registry, the Docker runtime, the instance manager, the admin API and
- * the proxy listener on one event-loop group, and takes them down again in order.
+ * One running cless: takes the data directory, wires the store, the registry, the Docker runtime, the instance
+ * lifecycle, the admin API and the proxy listener on one event-loop group, and takes them down again in order.
+ *
+ * <p>Blocking work runs on three bounded pools, so that nothing waits behind slower work of another kind: JDBC
+ * (admin writes) on its own, quick engine calls (what a cold start waits for) on another, and slow engine calls
+ * (stops that wait out their grace period, removals, pauses, pulls) on a third.
  */
 public final class ClessServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClessServer.class);
-    /** Docker and JDBC calls; small, since the engine serialises most work anyway. */
-    private static final int BLOCKING_THREADS = 8;
+    /** JDBC: SQLite takes one writer at a time; a second thread keeps a read from queueing behind a write. */
+    private static final int STORE_THREADS = 2;
+    private static final int STORE_QUEUE = 1_000;
+    /** Engine calls a cold start waits for; the engine serialises much of its work anyway. */
+    private static final int ENGINE_CONTROL_THREADS = 8;
+    /** Stops block for up to --stop-timeout each: as many as may run side by side. */
+    private static final int ENGINE_SLOW_THREADS = 8;
     private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
+    private static final Duration REAP_INTERVAL = Duration.ofSeconds(1);
+    private static final Duration SURVEY_INTERVAL = Duration.ofSeconds(10);
 
     private final ServerConfig config;
     // What start() opened, closed in reverse order by close().
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
     private ProxyServer proxy;
     private AdminServer adminServer;
-    private ContainerInstanceManager instances;
+    private InstanceLifecycle instances;
     private ServiceRegistry registry;
     private InetSocketAddress proxyAddress;
     private InetSocketAddress adminAddress;
@@ -85,6 +97,8 @@ public final class ClessServer implements AutoCloseable {
 
     private void doStart() {
         DataDirectory dataDir = new DataDirectory(config.dataDir()).create();
+        // First: a second cless on this directory would share its installation id and remove its containers.
+        opened.push(dataDir.lock());
         String installationId = dataDir.installationId();
         log.info("Starting cless (data dir {}, installation {})", dataDir.root(), installationId);
 
@@ -95,9 +109,10 @@ public final class ClessServer implements AutoCloseable {
         EventLoopGroup group = transport.newEventLoopGroup(config.eventLoopThreads());
         opened.push(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
 
-        ExecutorService blocking = Executors.newFixedThreadPool(BLOCKING_THREADS,
-                new DefaultThreadFactory("cless-blocking", true));
-        opened.push(() -> shutdownExecutor(blocking));
+        EngineExecutors engine = new EngineExecutors(ENGINE_CONTROL_THREADS, ENGINE_SLOW_THREADS);
+        opened.push(engine);
+        ExecutorService storeCalls = BoundedExecutor.newFixed("cless-store", STORE_THREADS, STORE_QUEUE);
+        opened.push(() -> shutdownExecutor(storeCalls));
 
         StoreSetup store = StoreSetup.open(config, dataDir, System.getenv());
         opened.push(store);
@@ -105,16 +120,17 @@ public final class ClessServer implements AutoCloseable {
                 new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost())),
                 new DefinitionDefaults(config.domain(), seconds(config.idleTimeout()),
                         seconds(config.startupTimeout())),
-                blocking, Clock.systemUTC(), config.revisionHistory());
+                storeCalls, Clock.systemUTC(), config.revisionHistory());
         registry.load();
 
-        DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), blocking);
+        DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), engine);
         opened.push(runtime);
         ChannelFactory<SocketChannel> probeChannels = new ReflectiveChannelFactory<>(transport.socketChannelClass());
-        instances = new ContainerInstanceManager(runtime, new PortAllocator(PortRange.parse(config.portRange())), blocking,
-                new ReadinessProbe(probeChannels), group, installationId, registry::list, Clock.systemUTC(),
+        instances = new InstanceLifecycle(runtime, new PortAllocator(PortRange.parse(config.portRange())),
+                engine.control(), new ReadinessProbe(probeChannels), group, installationId,
+                ServiceDirectory.of(registry), Clock.systemUTC(),
                 new InstanceManagerConfig((int) config.stopTimeout().toSeconds(), config.queueSize(),
-                        config.queueTimeout(), Duration.ofSeconds(1)), metrics);
+                        config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL), metrics);
         registry.addListener(instances);
         store.follow(registry);
         awaitReconcile();

@@ -48,6 +48,18 @@ public final class ClientErrors {
      * @param message the reason, shown to the client and logged
      */
     public void send(Channel channel, ClientError error, String host, String message) {
+        send(channel, error, host, message, false);
+    }
+
+    /**
+     * As {@link #send(Channel, ClientError, String, String)}, for a failure that was logged where it happened, once
+     * for every request it affects (a failed cold start): this request's line is at debug only.
+     */
+    public void sendLoggedElsewhere(Channel channel, ClientError error, String host, String message) {
+        send(channel, error, host, message, true);
+    }
+
+    private void send(Channel channel, ClientError error, String host, String message, boolean loggedElsewhere) {
         ProxiedConnection connection = ProxiedConnection.of(channel);
         String service = null;
         if (connection != null) {
@@ -55,7 +67,10 @@ public final class ClientErrors {
             service = connection.service();
         }
         metrics.clientError(error.status(), service);
-        if (error.status() >= 500) {
+        if (loggedElsewhere) {
+            log.debug("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host),
+                    channel.remoteAddress(), message);
+        } else if (error.status() >= 500) {
             log.warn("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host),
                     channel.remoteAddress(), message);
         } else {

@@ -597,27 +597,76 @@ class ProxyServerTest {
         assertThat(instances.leases.get(1).connectFailure.get()).isNull();
     }
 
-    @Test
-    void releasesALeaseThatArrivesAfterTheClientLeft() throws Exception {
+    /** Waits for the acquire the proxy started, which this test holds open. */
+    private Promise<InstanceLease> heldAcquire(AtomicReference<Promise<InstanceLease>> pending)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pending.get() == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(pending.get()).as("the proxy asked for an instance").isNotNull();
+        return pending.get();
+    }
+
+    private AtomicReference<Promise<InstanceLease>> holdAcquires() {
         AtomicReference<Promise<InstanceLease>> pending = new AtomicReference<>();
         instances.answer((service, loop) -> {
             Promise<InstanceLease> promise = loop.newPromise();
             pending.set(promise);
             return promise;
         });
+        return pending;
+    }
+
+    @Test
+    void aClientThatResetsWhileItWaitsCancelsItsAcquire() throws Exception {
+        AtomicReference<Promise<InstanceLease>> pending = holdAcquires();
         try (Socket client = client()) {
             write(client, get(HOST));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (pending.get() == null && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            client.setSoLinger(true, 0); // reset, so the proxy notices at once
+            heldAcquire(pending);
+            client.setSoLinger(true, 0); // reset
         }
-        Thread.sleep(200);
+        assertThat(pending.get().await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(pending.get().isCancelled()).as("its place given up").isTrue();
         TestLease lease = instances.newLease(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
-        pending.get().setSuccess(lease); // listeners run on the promise's event loop
+        assertThat(pending.get().trySuccess(lease)).as("a late lease has nobody to go to").isFalse();
+    }
+
+    @Test
+    void aClientThatHangsUpWhileItWaitsCancelsItsAcquire() throws Exception {
+        AtomicReference<Promise<InstanceLease>> pending = holdAcquires();
+        try (Socket client = client()) {
+            write(client, get(HOST));
+            heldAcquire(pending);
+        } // an orderly close: the proxy reads the end of the stream while it waits
+        assertThat(pending.get().await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(pending.get().isCancelled()).isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (proxy.openConnections() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(proxy.openConnections()).isZero();
+    }
+
+    @Test
+    void aClientThatWaitsAndSendsMoreKeepsItsBytesForTheInstance() throws Exception {
+        backend(socket -> {
+            String head = readHead(socket.getInputStream());
+            assertThat(head).startsWith("POST / HTTP/1.1\r\n");
+            assertThat(readBody(socket.getInputStream(), contentLength(head))).isEqualTo("sent while waiting");
+            write(socket, ok("got it"));
+        });
+        AtomicReference<Promise<InstanceLease>> pending = holdAcquires();
+        try (Socket client = client()) {
+            write(client, "POST / HTTP/1.1\r\nHost: " + HOST
+                    + "\r\nContent-Length: 18\r\nConnection: close\r\n\r\n");
+            Promise<InstanceLease> acquire = heldAcquire(pending);
+            write(client, "sent while waiting");
+            // More bytes are not a client that left: the acquire is still there to complete.
+            acquire.setSuccess(instances.newLease(backend.address()));
+            assertThat(readToEnd(client)).isEqualTo(ok("got it"));
+        }
         awaitReleased(1);
-        assertThat(lease.connectFailure.get()).isNull();
     }
 
     // --- admin ---------------------------------------------------------------------------------------------

@@ -41,8 +41,13 @@ public final class EngineColdStart implements Callable<Integer> {
     int containerPort;
 
     @Option(names = "--host-port", defaultValue = "18200",
-            description = "First host port (on 127.0.0.1); cycle i publishes on this + i, so no cycle reuses one.")
+            description = "First host port (on --address); cycle i publishes on this + i, so no cycle reuses one.")
     int firstHostPort;
+
+    @Option(names = "--address", defaultValue = "127.0.0.1",
+            description = "Address the port is published on and polled at (an engine in another network namespace"
+                    + " publishes on that namespace's address).")
+    String address;
 
     @Option(names = "--cycles", defaultValue = "20", description = "Measured cycles.")
     int cycles;
@@ -122,13 +127,13 @@ public final class EngineColdStart implements Callable<Integer> {
     private Cycle cycle(DockerClient docker, FirstResponsePoller poller, Map<String, String> labels, int hostPort)
             throws Exception {
         ExposedPort exposed = ExposedPort.tcp(containerPort);
-        InetSocketAddress target = new InetSocketAddress("127.0.0.1", hostPort);
+        InetSocketAddress target = new InetSocketAddress(address, hostPort);
         long t0 = System.nanoTime();
         String id = docker.createContainerCmd(image)
                 .withLabels(labels)
                 .withExposedPorts(exposed)
                 .withHostConfig(HostConfig.newHostConfig().withPortBindings(
-                        new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort), exposed)))
+                        new PortBinding(Ports.Binding.bindIpAndPort(address, hostPort), exposed)))
                 .exec().getId();
         current.set(id);
         try {

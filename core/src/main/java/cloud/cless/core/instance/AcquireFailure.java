@@ -1,6 +1,9 @@
 package cloud.cless.core.instance;
 
-/** No instance could be had for a request; {@link #reason()} says why, {@link #getMessage()} says what. */
+/**
+ * No instance could be had for a request; {@link #reason()} says why, {@link #getMessage()} says what, and
+ * {@link #logged()} whether cless logged it already.
+ */
 public class AcquireFailure extends RuntimeException {
 
     /** Why acquiring failed; the proxy maps each to a status. */
@@ -16,17 +19,32 @@ public class AcquireFailure extends RuntimeException {
     }
 
     private final Reason reason;
+    private final boolean logged;
 
-    public AcquireFailure(Reason reason, String message, Throwable cause) {
+    /**
+     * @param logged true when the lifecycle logged this failure already, once for every request it fails (a failed
+     *               cold start, an engine outage): whoever answers the request logs its own line at debug only
+     */
+    public AcquireFailure(Reason reason, String message, Throwable cause, boolean logged) {
         super(message, cause, false, false);
         this.reason = reason;
+        this.logged = logged;
+    }
+
+    public AcquireFailure(Reason reason, String message, Throwable cause) {
+        this(reason, message, cause, false);
     }
 
     public AcquireFailure(Reason reason, String message) {
-        this(reason, message, null);
+        this(reason, message, null, false);
     }
 
     public Reason reason() {
         return reason;
+    }
+
+    /** True when cless logged this failure where it happened; the per-request line then belongs at debug. */
+    public boolean logged() {
+        return logged;
     }
 }

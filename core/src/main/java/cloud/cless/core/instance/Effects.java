@@ -4,12 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a {@link ServicePool} decided under its lock and the manager carries out after releasing it: completing
- * promises, starting, pausing and removing containers, creating
- * and discarding spares. Keeps the locked sections short and free of outside calls.
+ * What a {@link ServicePool} decided under its lock, for the {@link EffectRunner} to carry out once the lock is
+ * released: completing promises, starting, pausing, resuming and retiring instances, telling leases' holders that
+ * an instance takes no more. Keeps the locked sections short and free of outside calls.
  */
 final class Effects {
-    record Grant(Instance instance, Waiter waiter) {
+    /** A lease for {@code waiter}, already counted in {@code epoch}. */
+    record Grant(Waiter waiter, InFlight epoch, long coldStartWaitMillis) {
     }
 
     record Failure(Waiter waiter, AcquireFailure failure) {
@@ -20,58 +21,38 @@ final class Effects {
 
     final List<Grant> grants = new ArrayList<>();
     final List<Failure> failures = new ArrayList<>();
+    final List<Waiter> queued = new ArrayList<>();
     final List<Instance> starts = new ArrayList<>();
     final List<Retire> retires = new ArrayList<>();
-    final List<Waiter> queued = new ArrayList<>();
-    /** Spares to create, and spares no longer wanted whose containers go once they exist. */
-    final List<Spare> spareCreates = new ArrayList<>();
-    final List<Spare> spareDiscards = new ArrayList<>();
-    /** Idle instances to pause, and paused instances to unpause for their waiters. */
     final List<Instance> pauses = new ArrayList<>();
     final List<Instance> resumes = new ArrayList<>();
-    /** The pool may be left without a spare: the manager replenishes it when containers may be created. */
-    boolean spareWanted;
-    /** Connections turned away because the service's queue was full. */
+    /** Epochs closed for good: their {@code retired()} stages complete. */
+    final List<InFlight> closedEpochs = new ArrayList<>();
+    /** Requests turned away because the queue was full. */
     int queueFull;
+    /** Requests whose clients left while they waited. */
+    int abandoned;
 
-    void grant(Instance instance, Waiter waiter) {
-        grants.add(new Grant(instance, waiter));
+    void grant(Waiter waiter, InFlight epoch, long coldStartWaitMillis) {
+        grants.add(new Grant(waiter, epoch, coldStartWaitMillis));
     }
 
     void fail(Waiter waiter, AcquireFailure failure) {
         failures.add(new Failure(waiter, failure));
     }
 
-    void start(Instance instance) {
-        starts.add(instance);
+    void queueFull(Waiter waiter, AcquireFailure failure) {
+        fail(waiter, failure);
+        queueFull++;
     }
 
     void retire(Instance instance, boolean graceful, String reason) {
         retires.add(new Retire(instance, graceful, reason));
     }
 
-    void createSpare(Spare spare) {
-        spareCreates.add(spare);
-    }
-
-    void discardSpare(Spare spare) {
-        spareDiscards.add(spare);
-    }
-
-    void pause(Instance instance) {
-        pauses.add(instance);
-    }
-
-    void resume(Instance instance) {
-        resumes.add(instance);
-    }
-
-    void queued(Waiter waiter) {
-        queued.add(waiter);
-    }
-
-    void queueFull(Waiter waiter, AcquireFailure failure) {
-        fail(waiter, failure);
-        queueFull++;
+    boolean isEmpty() {
+        return grants.isEmpty() && failures.isEmpty() && queued.isEmpty() && starts.isEmpty() && retires.isEmpty()
+                && pauses.isEmpty() && resumes.isEmpty() && closedEpochs.isEmpty() && queueFull == 0
+                && abandoned == 0;
     }
 }

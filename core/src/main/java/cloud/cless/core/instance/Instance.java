@@ -1,6 +1,7 @@
 package cloud.cless.core.instance;
 
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.runtime.ContainerSpec;
+import cloud.cless.core.service.ContainerTemplate;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,20 +12,23 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One container of a service as the manager tracks it. The fields without {@code volatile} are guarded by the
- * owning {@link ServicePool}'s lock; the volatile ones are written once by the start sequence, or cheaply by
- * leases ({@link #lastActivityMillis}).
+ * One container of a service as the lifecycle tracks it. The plain fields are guarded by the owning
+ * {@link ServicePool}'s lock; the volatile ones are written by the start (once each) or by leases
+ * ({@link #lastActivityMillis}), and read anywhere.
  */
 final class Instance {
-    final String id;
-    final ServiceDefinition definition;
+    /** Its id; a start that takes over a spare container takes the spare's id, before any lease is granted. */
+    volatile String id;
+    final String service;
+    final ContainerTemplate template;
     final long startedAtMillis;
-    /** Completes once the container is removed and its port is given back. */
-    final CompletableFuture<Void> gone = new CompletableFuture<>();
-    private final AtomicBoolean retiring = new AtomicBoolean();
+    /** Completes once no engine call of its start is in flight any more: its container id and port are final. */
+    final CompletableFuture<Void> settled = new CompletableFuture<>();
 
     volatile String containerId;
     volatile int hostPort = -1;
+    /** A create was sent for it: a container may exist even when no id came back. */
+    volatile boolean createSent;
     volatile long lastActivityMillis;
     volatile long readyAtMillis = -1;
     volatile long coldStartMillis = -1;
@@ -32,41 +36,23 @@ final class Instance {
     volatile boolean exited;
     /** The readiness probe in flight, cancelled when cless shuts down or the container exits. */
     volatile Future<Void> probe;
-    /** The pre-created container this instance starts instead of creating one; null for a fresh create. */
-    final Spare spare;
-    /** The last pause of the container; an unpause waits for it (a failed pause left the container running). */
-    volatile CompletableFuture<Void> pausing;
+    /** The epoch taking leases now; null while it takes none (starting, paused, gone). */
+    volatile InFlight epoch;
+    private volatile InetSocketAddress address;
+    private final AtomicBoolean retiring = new AtomicBoolean();
 
     InstanceState state = InstanceState.STARTING;
     /** No new leases: the definition changed, the service is gone, or cless is shutting down. */
     boolean drainRequested;
-    int openConnections;
-    /** Connections waiting for this instance to become ready; each becomes a lease then. */
+    /** Requests waiting for it to come up; each gets a lease then. */
     final List<Waiter> waiters = new ArrayList<>();
 
-    Instance(String id, ServiceDefinition definition, long nowMillis) {
-        this(id, definition, nowMillis, null);
-    }
-
-    Instance(String id, ServiceDefinition definition, long nowMillis, Spare spare) {
+    Instance(String id, String service, ContainerTemplate template, long nowMillis) {
         this.id = id;
-        this.spare = spare;
-        this.definition = definition;
+        this.service = service;
+        this.template = template;
         this.startedAtMillis = nowMillis;
         this.lastActivityMillis = nowMillis;
-    }
-
-    String service() {
-        return definition.name();
-    }
-
-    /** The container name, {@code cless-<service>-<id>}. */
-    String containerName() {
-        return "cless-" + definition.name() + "-" + id;
-    }
-
-    InetSocketAddress address() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), hostPort);
     }
 
     /** True the first time only: an instance is retired once. */
@@ -74,20 +60,47 @@ final class Instance {
         return retiring.compareAndSet(false, true);
     }
 
-    /**
-     * Whether a new connection may be given this instance (ready, starting, or paused and resumed for it) for
-     * {@code def}; such instances count against {@code max_instances}.
-     */
-    boolean servesNew(ServiceDefinition def) {
-        return !drainRequested
-                && (state == InstanceState.READY || state == InstanceState.STARTING || state == InstanceState.PAUSED)
-                && definition.sameContainerAs(def);
+    String containerName() {
+        return ContainerSpec.name(service, id);
+    }
+
+    /** 127.0.0.1 and its host port, once it has one. */
+    InetSocketAddress address() {
+        InetSocketAddress current = address;
+        if (current == null || current.getPort() != hostPort) {
+            current = new InetSocketAddress(InetAddress.getLoopbackAddress(), hostPort);
+            address = current;
+        }
+        return current;
+    }
+
+    /** In-flight requests, or -1 while it takes no leases: how placement sees it. */
+    int load() {
+        InFlight current = epoch;
+        return current == null ? -1 : current.load();
+    }
+
+    /** Coming up: a start or resume in flight, or a pause whose end it waits for. */
+    boolean comingUp() {
+        return state == InstanceState.STARTING || state == InstanceState.RESUMING || state == InstanceState.PAUSING;
+    }
+
+    /** Takes new requests now or once up, for the service's current {@code template}: counts against the max. */
+    boolean servesNew(ContainerTemplate current) {
+        return !drainRequested && state != InstanceState.DRAINING && state != InstanceState.STOPPING
+                && template.equals(current);
     }
 
     InstanceInfo info() {
         long ready = readyAtMillis;
-        return new InstanceInfo(id, definition.name(), containerId, hostPort, state,
-                Instant.ofEpochMilli(startedAtMillis), ready < 0 ? null : Instant.ofEpochMilli(ready),
-                coldStartMillis, openConnections, Instant.ofEpochMilli(lastActivityMillis));
+        InFlight current = epoch;
+        return new InstanceInfo(id, service, containerId, hostPort, state, Instant.ofEpochMilli(startedAtMillis),
+                ready < 0 ? null : Instant.ofEpochMilli(ready), coldStartMillis,
+                current == null ? 0 : current.count(), Instant.ofEpochMilli(lastActivityMillis));
+    }
+
+    /** For logs: the first 12 characters, as Docker shows ids. */
+    static String shortId(String containerId) {
+        return containerId == null ? "-" : containerId.substring(0, Math.min(12, containerId.length()));
     }
 }

@@ -4,11 +4,15 @@ package cloud.cless.core.instance;
 public enum InstanceState {
     /** The container is being created or started, or probed for readiness. */
     STARTING,
-    /** Ready and accepting connections. */
+    /** Ready and taking requests. */
     READY,
-    /** Paused while idle; the next connection unpauses it. */
+    /** Idle and being paused; a request that comes meanwhile waits for the pause to end, then for the unpause. */
+    PAUSING,
+    /** Paused while idle; the next request unpauses it. */
     PAUSED,
-    /** Takes no new connections; removed once its open connections are done. */
+    /** Being unpaused for the requests waiting for it. */
+    RESUMING,
+    /** Takes no new requests; removed once its in-flight requests are done. */
     DRAINING,
     /** Being stopped and removed. */
     STOPPING

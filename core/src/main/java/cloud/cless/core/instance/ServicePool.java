@@ -1,565 +1,321 @@
 package cloud.cless.core.instance;
 
 import cloud.cless.core.runtime.ManagedContainer;
-import cloud.cless.core.service.IdleAction;
+import cloud.cless.core.service.ContainerTemplate;
+import cloud.cless.core.service.ResolvedService;
 import cloud.cless.core.service.ServiceDefinition;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The instances of one service and the connections waiting for them. Every method decides under the pool's lock
- * and records what must happen in {@link Effects}; the caller carries that out after the lock is released, so no
- * promise is completed and no engine call is made while the lock is held.
+ * The state machine of one service's instances and of the requests waiting for them. A request finds a ready
+ * instance with room without the lock ({@link #tryLease}); everything else (nothing ready has room, joining a
+ * start, queueing, starting, every change of an instance's state) is decided under the pool's lock, and what must
+ * happen is recorded in {@link Effects} for the {@link EffectRunner} to carry out once the lock is released: no
+ * promise is completed and no engine call is made while it is held.
  *
- * <p>Besides its instances, a pool keeps one spare: a container created but not started, which the next cold start
- * starts instead of creating one. A spare whose creation failed for a reason other than an unreachable engine is
- * not retried until a start succeeds or the definition is written again, so a missing image is not re-pulled in a
- * loop. With {@code idle_action: pause} idle instances are paused instead of removed and stay paused until a
- * connection resumes them (a paused container holds memory but no CPU), or until the service changes or cless
- * shuts down.
+ * <p>An instance is {@code STARTING} until its start ends ({@link #ready} or {@link #startFailed}), {@code READY}
+ * while it takes leases, {@code PAUSING} from the moment an idle one is chosen until the engine says whether the
+ * pause happened ({@link #paused}), then {@code PAUSED}, {@code RESUMING} while its unpause is in flight,
+ * {@code DRAINING} while its last requests finish after its definition changed, {@code STOPPING} once retired. An
+ * unpause is asked for only from {@code PAUSED}: a request that comes while a pause is under way waits for its end.
  */
 final class ServicePool {
-    static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
-    /** After a failed start, {@code min_instances} are topped up again after this, doubling up to the max. */
-    static final long TOP_UP_BACKOFF_FIRST_MILLIS = 1_000;
-    static final long TOP_UP_BACKOFF_MAX_MILLIS = 30_000;
-
-    private final String name;
+    private final String key;
     private final LongSupplier clock;
     private final Supplier<String> newInstanceId;
-    private final int maxQueued;
-    private final List<Instance> instances = new ArrayList<>();
-    private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
-    private ServiceDefinition definition;
-    /** The service was deleted: nothing is kept running for it until it is defined again. */
-    private boolean deleted;
+    private final PoolInstances instances = new PoolInstances();
+    private final Admission admission;
+    private volatile ResolvedService spec;
     private boolean closed;
-    private long topUpBackoffMillis;
-    private long topUpNotBefore;
-    /** The container created ahead of need, or the one being created; null when there is none. */
-    private Spare spare;
-    /** Creating a spare failed: none is tried again until a start succeeds or the definition changes. */
-    private boolean spareFailed;
+    private boolean deleted;
+    private final StartBackoff backoff = new StartBackoff();
 
-    ServicePool(ServiceDefinition definition, LongSupplier clock, Supplier<String> newInstanceId, int maxQueued) {
-        this.name = definition.name();
-        this.definition = definition;
+    ServicePool(ResolvedService spec, LongSupplier clock, Supplier<String> newInstanceId, int queueCapacity) {
+        this.key = spec.name();
+        this.spec = spec;
         this.clock = clock;
         this.newInstanceId = newInstanceId;
-        this.maxQueued = maxQueued;
+        this.admission = new Admission(instances, queueCapacity, clock, this::newInstance);
     }
 
-    String name() {
-        return name;
+    String key() {
+        return key;
     }
 
-    /** Finds or starts an instance for {@code waiter}, or queues it, or fails it. */
-    synchronized void acquire(ServiceDefinition requested, Waiter waiter, Effects fx) {
-        if (closed) {
-            fx.fail(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                    "service " + name + ": cless is shutting down"));
-            return;
-        }
-        if (deleted) {
-            deleted = false;
-            definition = requested;
-        }
-        dispatch(fx); // drops waiters that gave up, so a newcomer does not queue behind them
-        if (queue.isEmpty() && assign(requested, waiter, fx)) {
-            return;
-        }
-        if (queue.size() >= maxQueued) {
-            fx.queueFull(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "service " + name + ": all "
-                    + maxInstances(requested) + " instance(s) busy and the wait queue is full (" + maxQueued + ")"));
-            return;
-        }
-        waiter.queuedAtNanos = System.nanoTime();
-        queue.addLast(waiter);
-        fx.queued(waiter);
+    ResolvedService spec() {
+        return spec;
     }
 
-    /** The queue wait of {@code waiter} is over; fails it if it is still queued. */
+    // ---- requests ----
+
+    /**
+     * Without the lock: a lease on the least loaded ready instance with room, counted in its epoch; null when the
+     * lock must decide (nothing ready has room, requests are queued and go first, or {@code current} is not the
+     * definition the pool runs).
+     */
+    InFlight tryLease(ServiceDefinition current) {
+        ResolvedService running = spec;
+        return running.definition() != current || admission.hasQueued() ? null
+                : admission.leaseReady(running.scaling());
+    }
+
+    /** Without the lock: whether requests wait in the queue; a release then hands its room on under the lock. */
+    boolean hasQueued() {
+        return admission.hasQueued();
+    }
+
+    /** Finds, joins or starts an instance for {@code waiter} running {@code current}, or queues it, or fails it. */
+    synchronized void acquire(Waiter waiter, ResolvedService current, Effects fx) {
+        if (closed || deleted) {
+            fx.fail(waiter, closed ? shuttingDown() : deleted());
+            return;
+        }
+        if (current.definition() != spec.definition()) {
+            define(current, fx);
+        }
+        admission.admit(waiter, spec, fx);
+    }
+
+    /** Serves queued requests while there is room, oldest first. */
+    synchronized void dispatch(Effects fx) {
+        if (!closed) {
+            admission.dispatch(spec, fx);
+        }
+    }
+
+    /** The client of {@code waiter} left: its place goes at once; a start it waited for goes on without it. */
+    synchronized void abandoned(Waiter waiter, Effects fx) {
+        if (admission.abandon(waiter)) {
+            fx.abandoned++;
+        }
+    }
+
+    /** The queue wait of {@code waiter} is over; true when it was still queued (it fails then). */
     synchronized boolean queueTimedOut(Waiter waiter) {
-        return queue.remove(waiter);
+        return admission.timedOut(waiter);
     }
 
-    /** The latest definition, for scaling limits and idle timeouts. */
-    synchronized void define(ServiceDefinition current, Effects fx) {
-        definition = current;
-        deleted = false;
-        spareFailed = false;
-        fx.spareWanted = true;
-        dispatch(fx);
-    }
-
-    /**
-     * Stops handing out instances that do not run {@code current} (all of them when it is null): they drain and
-     * are removed once their connections are done.
-     */
-    synchronized void drainOutdated(ServiceDefinition current, Effects fx) {
-        if (current != null) {
-            definition = current;
-        } else {
-            deleted = true;
+    /** The last lease on a closed epoch ended: the instance is drained. */
+    synchronized void drained(Instance instance, InFlight epoch, Effects fx) {
+        if (instance.epoch == epoch && instance.state == InstanceState.DRAINING) {
+            remove(instance, true, closed ? "shutting down" : "drained", fx);
         }
-        for (Instance instance : List.copyOf(instances)) {
-            if (instance.state == InstanceState.STOPPING
-                    || current != null && instance.definition.sameContainerAs(current)) {
-                continue;
+    }
+
+    // ---- definitions and shutdown ----
+
+    /** The service's definition now; instances of another container template drain. */
+    synchronized void define(ResolvedService next, Effects fx) {
+        ResolvedService previous = spec;
+        spec = next;
+        if (!previous.container().equals(next.container())) {
+            for (Instance instance : instances.all()) {
+                if (!instance.template.equals(next.container())) {
+                    instances.drain(instance, "definition changed", fx);
+                }
             }
-            drain(instance, fx, current == null ? "service deleted" : "definition changed");
         }
-        if (spare != null && (current == null || !spare.definition.sameContainerAs(current))) {
-            fx.discardSpare(spare);
-            spare = null;
+        instances.publish(next.container());
+        dispatch(fx); // max_instances may have grown
+    }
+
+    /** The service was deleted: queued requests fail, every instance drains and goes. */
+    synchronized void delete(Effects fx) {
+        deleted = true;
+        admission.clear().forEach(waiter -> fx.fail(waiter, deleted()));
+        instances.all().forEach(instance -> instances.drain(instance, "service deleted", fx));
+        instances.publish(spec.container());
+    }
+
+    /** cless shuts down: waiting requests fail, every instance drains. */
+    synchronized void close(Effects fx) {
+        closed = true;
+        AcquireFailure failure = shuttingDown();
+        admission.clear().forEach(waiter -> fx.fail(waiter, failure));
+        for (Instance instance : instances.all()) {
+            instance.waiters.forEach(waiter -> fx.fail(waiter, failure));
+            instance.waiters.clear();
+            instances.drain(instance, "shutting down", fx);
         }
-        spareFailed = false;
-        fx.spareWanted = current != null;
-        if (current == null) {
-            for (Waiter waiter : queue) {
-                fx.fail(waiter, new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                        "service " + name + " was deleted"));
+        instances.publish(spec.container());
+    }
+
+    /** After {@link #close} and the drain time: retires every instance not coming up (those go once up). */
+    synchronized void removeAll(Effects fx) {
+        for (Instance instance : instances.all()) {
+            if (!instance.comingUp()) {
+                instances.closeEpoch(instance, fx);
+                remove(instance, true, "shutting down", fx);
             }
-            queue.clear();
-        } else {
-            dispatch(fx);
         }
     }
 
-    /**
-     * Tracks a container found at start-up: a running one as a starting instance (it is probed), a paused one as a
-     * paused instance. Null when the service is full.
-     */
-    synchronized Instance adopt(ServiceDefinition def, ManagedContainer container, boolean paused) {
-        if (closed || live(def) >= maxInstances(def)) {
-            return null;
-        }
-        Instance instance = new Instance(container.instanceId(), def, clock.getAsLong());
-        instance.containerId = container.id();
-        instance.hostPort = container.hostPort();
-        if (paused) {
-            instance.state = InstanceState.PAUSED;
-            instance.pausing = CompletableFuture.completedFuture(null);
-        }
-        instances.add(instance);
-        return instance;
-    }
+    // ---- what became of instances ----
 
-    /** The start (or adoption) of {@code instance} succeeded: hand it to its waiters and the queue. */
+    /** {@code instance} came up (started, resumed, adopted, or its pause failed): it takes its waiters' leases. */
     synchronized void ready(Instance instance, Effects fx) {
-        long now = clock.getAsLong();
-        if (instance.state != InstanceState.STARTING || !instances.contains(instance)) {
-            fx.retire(instance, true, "no longer wanted");
+        if (!instances.contains(instance) || !instance.comingUp()) {
             return;
         }
-        instance.readyAtMillis = now;
-        topUpBackoffMillis = 0;
-        topUpNotBefore = 0;
-        if (spareFailed) {
-            spareFailed = false; // what failed (say, a missing image) works now
-            fx.spareWanted = true;
-        }
-        if (instance.coldStartMillis < 0) {
+        long now = clock.getAsLong();
+        if (instance.state == InstanceState.STARTING) {
+            backoff.succeeded();
             instance.coldStartMillis = now - instance.startedAtMillis;
         }
-        instance.lastActivityMillis = now;
-        instance.state = instance.drainRequested ? InstanceState.DRAINING : InstanceState.READY;
-        for (Waiter waiter : instance.waiters) {
-            instance.openConnections++;
-            fx.grant(instance, waiter);
+        instances.open(instance, now, fx);
+        if (closed || instance.drainRequested) {
+            instance.drainRequested = false; // the drain asked for while it came up happens now
+            instances.drain(instance, closed ? "shutting down" : "drained", fx);
         }
-        instance.waiters.clear();
-        if (closed || instance.drainRequested && instance.openConnections == 0) {
-            remove(instance, fx, true, closed ? "shutting down" : "drained");
-        }
+        instances.publish(spec.container());
         dispatch(fx);
     }
 
     /** The start of {@code instance} failed: its waiters get {@code failure}, its container goes. */
     synchronized void startFailed(Instance instance, AcquireFailure failure, Effects fx) {
-        // A start that failed once likely fails again: the top-up waits instead of failing every tick.
-        topUpBackoffMillis = topUpBackoffMillis == 0 ? TOP_UP_BACKOFF_FIRST_MILLIS
-                : Math.min(topUpBackoffMillis * 2, TOP_UP_BACKOFF_MAX_MILLIS);
-        topUpNotBefore = clock.getAsLong() + topUpBackoffMillis;
-        for (Waiter waiter : instance.waiters) {
-            fx.fail(waiter, failure);
-        }
+        backoff.failed(clock.getAsLong());
+        instance.waiters.forEach(waiter -> fx.fail(waiter, failure));
         instance.waiters.clear();
-        remove(instance, fx, false, "start failed");
-        if (!closed) {
-            dispatch(fx);
-        }
+        remove(instance, false, "start failed", fx);
+        dispatch(fx);
     }
 
-    /**
-     * Unpausing {@code instance} failed: it is removed, and its waiters go to the front of the queue and get
-     * another instance (a cold start) as any connection would.
-     */
+    /** Unpausing failed: the instance goes, and its waiters queue first for another one (a cold start). */
     synchronized void resumeFailed(Instance instance, Effects fx) {
-        List<Waiter> waiters = List.copyOf(instance.waiters);
-        instance.waiters.clear();
-        remove(instance, fx, false, "unpause failed");
-        for (int i = waiters.size() - 1; i >= 0; i--) {
-            queue.addFirst(waiters.get(i));
-        }
-        if (closed) {
-            AcquireFailure failure = new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                    "service " + name + ": cless is shutting down");
-            waiters.forEach(w -> fx.fail(w, failure));
-            queue.clear();
+        replace(instance, "unpause failed", fx);
+    }
+
+    /** The engine's pause of {@code instance} ended; {@code paused} says whether it happened. */
+    synchronized void paused(Instance instance, boolean paused, Effects fx) {
+        if (!instances.contains(instance) || instance.state != InstanceState.PAUSING) {
             return;
         }
-        dispatch(fx);
-        for (Waiter waiter : waiters) {
-            if (queue.contains(waiter)) {
-                waiter.queuedAtNanos = System.nanoTime();
-                fx.queued(waiter);
-            }
+        if (!paused) {
+            ready(instance, fx); // it kept running: it serves as before
+        } else if (instance.drainRequested) {
+            remove(instance, false, closed ? "shutting down" : "drained", fx);
+            dispatch(fx);
+        } else if (!instance.waiters.isEmpty()) {
+            instance.state = InstanceState.RESUMING; // requests came during the pause: now the unpause may go
+            fx.resumes.add(instance);
+        } else {
+            instance.state = InstanceState.PAUSED;
         }
     }
 
-    /**
-     * Creates a spare when there is none, none failed, and the service is defined; {@code mayCreate} is false
-     * while containers may not be created (before reconcile, engine down).
-     */
-    synchronized void replenish(boolean mayCreate, Effects fx) {
-        if (!mayCreate || spare != null || spareFailed || closed || deleted || definition.isUpstream()) {
-            return;
-        }
-        spare = new Spare(newInstanceId.get(), definition);
-        fx.createSpare(spare);
-    }
-
-    /**
-     * Creating {@code failed} did not work. Unless the engine was merely unreachable (spares are made again once
-     * it is back), no spare is tried until a start succeeds or the definition changes. True when it was this
-     * pool's spare still, i.e. the failure is news worth logging.
-     */
-    synchronized boolean spareFailed(Spare failed, boolean engineUnavailable) {
-        if (spare != failed) {
-            return false;
-        }
-        spare = null;
-        spareFailed = !engineUnavailable;
-        return true;
-    }
-
-    /** A lease on {@code instance} ended. */
-    synchronized void released(Instance instance, Effects fx) {
-        instance.openConnections--;
-        instance.lastActivityMillis = clock.getAsLong();
-        if (instance.state == InstanceState.DRAINING && instance.openConnections <= 0 && !closed) {
-            remove(instance, fx, true, "drained");
-        }
-        dispatch(fx);
-    }
-
-    /** A connection to {@code instance} failed: it is likely gone, so it is replaced rather than retried. */
+    /** A connection to {@code instance} was refused: it is likely gone, so it is replaced rather than retried. */
     synchronized void suspect(Instance instance, Effects fx) {
-        if (instance.state == InstanceState.STARTING || !instances.contains(instance)) {
-            return;
+        if (instances.contains(instance) && !instance.comingUp()) {
+            replace(instance, "connection refused", fx);
         }
-        remove(instance, fx, false, "connection refused");
-        dispatch(fx);
     }
 
     /**
-     * The container of an instance died or was removed behind cless's back. A ready or draining instance is
-     * removed (its port is given back once the container is gone) and returned; one still starting is only marked
-     * and returned, its start fails. Null when no instance of this pool runs in {@code containerId}.
+     * The container {@code containerId} died or was removed behind cless's back. An instance starting or resuming
+     * in it is only marked (its start fails); any other is removed. Returns the instance, or null when none runs in
+     * it.
      */
     synchronized Instance containerGone(String containerId, Effects fx) {
-        if (spare != null && containerId.equals(spare.containerId)) {
-            fx.discardSpare(spare); // gives its port back; removing a removed container is no error
-            spare = null;
-            fx.spareWanted = true;
-            return null;
+        Instance instance = instances.byContainer(containerId);
+        if (instance != null && (instance.state == InstanceState.STARTING
+                || instance.state == InstanceState.RESUMING)) {
+            instance.exited = true;
+        } else if (instance != null) {
+            replace(instance, "container exited", fx);
         }
-        for (Instance instance : instances) {
-            if (!containerId.equals(instance.containerId)) {
-                continue;
-            }
-            if (instance.state == InstanceState.STARTING) {
-                instance.exited = true;
-            } else {
-                remove(instance, fx, false, "container exited");
-                dispatch(fx);
-            }
-            return instance;
-        }
-        return null;
+        return instance;
     }
 
     /**
-     * Removes the instances that were ready before {@code listedAtMillis} but whose containers were not running
-     * (or paused) then (per {@code running}): they died while no event reached cless, e.g. while the engine
-     * restarted. A spare created before then whose container was not listed at all (per {@code exists}) is
-     * dropped too.
+     * Removes the instances that were up before {@code listedAtMillis} but whose containers were not up then (per
+     * {@code up}): they died while no event reached cless, e.g. while the engine restarted.
      */
-    synchronized List<Instance> dropVanished(Predicate<String> running, Predicate<String> exists,
-                                             long listedAtMillis, Effects fx) {
-        Spare current = spare;
-        if (current != null && current.createdAtMillis < listedAtMillis
-                && !exists.test(current.containerId)) {
-            fx.discardSpare(current);
-            spare = null;
-            fx.spareWanted = true;
-        }
+    synchronized List<Instance> dropVanished(Predicate<String> up, long listedAtMillis, Effects fx) {
         List<Instance> vanished = new ArrayList<>();
-        for (Instance instance : List.copyOf(instances)) {
-            if (instance.state != InstanceState.STARTING && instance.containerId != null
-                    && instance.readyAtMillis >= 0 && instance.readyAtMillis < listedAtMillis
-                    && !running.test(instance.containerId)) {
-                remove(instance, fx, false, "container no longer running");
+        for (Instance instance : instances.all()) {
+            if (!instance.comingUp() && instance.containerId != null && instance.readyAtMillis >= 0
+                    && instance.readyAtMillis < listedAtMillis && !up.test(instance.containerId)) {
+                replace(instance, "container no longer running", fx);
                 vanished.add(instance);
             }
-        }
-        if (!vanished.isEmpty()) {
-            dispatch(fx);
         }
         return vanished;
     }
 
+    /** Tracks a container left from an earlier run; null when the service is full or going. */
+    synchronized Instance adopt(ManagedContainer container) {
+        ResolvedService current = spec;
+        if (closed || deleted || instances.serving(current.container()).size() >= current.scaling().maxInstances()) {
+            return null;
+        }
+        return instances.adopt(container, current.container(), clock.getAsLong());
+    }
+
     /**
-     * Removes (or, with {@code idle_action: pause}, pauses) instances idle for longer than the idle timeout,
-     * keeping {@code min_instances} awake; and, when {@code mayStart}, starts instances up to {@code min_instances}
-     * (unless a recent start failed) and makes sure there is a spare.
+     * Carries out the {@link ScalingPolicy}: stops (or pauses) instances idle for the idle timeout while more than
+     * {@code min_instances} are awake, and, when {@code mayStart}, starts instances up to {@code min_instances}.
      */
-    synchronized void maintain(Effects fx, boolean mayStart) {
-        if (closed || deleted || definition.isUpstream()) {
+    synchronized void maintain(boolean mayStart, Effects fx) {
+        if (closed || deleted) {
             return;
         }
         dispatch(fx);
-        long now = clock.getAsLong();
-        long idleMillis = 1000L * valueOr(definition.idleTimeoutSeconds(), DEFAULT_IDLE_TIMEOUT_SECONDS);
-        int min = valueOr(definition.minInstances(), 0);
-        boolean pause = definition.idleAction() == IdleAction.PAUSE;
-        int live = live(definition);
-        int awake = live - count(InstanceState.PAUSED);
-        List<Instance> idle = new ArrayList<>();
-        for (Instance instance : instances) {
-            if (instance.servesNew(definition) && instance.state == InstanceState.READY
-                    && instance.openConnections == 0 && now - instance.lastActivityMillis >= idleMillis) {
-                idle.add(instance);
-            }
+        ContainerTemplate current = spec.container();
+        List<Instance> serving = instances.serving(current);
+        List<ScalingPolicy.Load> loads = new ArrayList<>(serving.size());
+        serving.forEach(i -> loads.add(new ScalingPolicy.Load(i.state, Math.max(0, i.load()), i.lastActivityMillis)));
+        ScalingPolicy.Decision decision = ScalingPolicy.decide(clock.getAsLong(), spec.scaling(), loads, mayStart,
+                backoff.notBeforeMillis());
+        for (Instance idle : instances.claimIdle(decision, serving, loads, fx)) {
+            remove(idle, true, "idle", fx);
         }
-        idle.sort(Comparator.comparingLong(i -> i.lastActivityMillis));
-        for (Instance instance : idle) {
-            if (awake <= min) {
-                break;
-            }
-            // Under the lock, so an acquire either got it before (open > 0, not idle) or never sees it again.
-            if (pause) {
-                instance.state = InstanceState.PAUSED; // still counts as live: idle capacity
-                fx.pause(instance);
-            } else {
-                remove(instance, fx, true, "idle");
-                live--;
-            }
-            awake--;
-        }
-        while (mayStart && now >= topUpNotBefore && live < min && live < maxInstances(definition)) {
-            Instance instance = newInstance(definition, fx);
-            fx.start(instance);
-            live++;
-        }
-        replenish(mayStart, fx);
-    }
-
-    /** Stops handing out leases: queued and starting waiters fail, every instance drains. */
-    synchronized void close(Effects fx) {
-        closed = true;
-        if (spare != null) {
-            fx.discardSpare(spare);
-            spare = null;
-        }
-        AcquireFailure failure = new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                "service " + name + ": cless is shutting down");
-        for (Waiter waiter : queue) {
-            fx.fail(waiter, failure);
-        }
-        queue.clear();
-        for (Instance instance : instances) {
-            for (Waiter waiter : instance.waiters) {
-                fx.fail(waiter, failure);
-            }
-            instance.waiters.clear();
-            instance.drainRequested = true;
-            if (instance.state == InstanceState.READY) {
-                instance.state = InstanceState.DRAINING;
-            }
+        instances.publish(current);
+        for (int i = 0; i < decision.start(); i++) {
+            fx.starts.add(newInstance());
         }
     }
 
-    /**
-     * After {@link #close}: removes every instance that is up; those still starting are removed when their start
-     * ends. Returns what to wait for.
-     */
-    synchronized List<Instance> removeAll(Effects fx) {
-        List<Instance> all = List.copyOf(instances);
-        for (Instance instance : all) {
-            if (instance.state != InstanceState.STARTING) {
-                remove(instance, fx, true, "shutting down");
-            }
-        }
-        return all;
-    }
+    // ---- reading ----
 
-    /** How many instances are in {@code state}, for the instances-by-state gauges. */
-    synchronized int count(InstanceState state) {
-        int count = 0;
-        for (Instance instance : instances) {
-            if (instance.state == state) {
-                count++;
-            }
-        }
-        return count;
-    }
-
-    synchronized int openConnections() {
-        int open = 0;
-        for (Instance instance : instances) {
-            open += instance.openConnections;
-        }
-        return open;
-    }
-
-    synchronized List<InstanceInfo> snapshot() {
-        List<InstanceInfo> infos = new ArrayList<>(instances.size());
-        for (Instance instance : instances) {
-            infos.add(instance.info());
-        }
-        return infos;
-    }
-
-    synchronized List<Instance> starting() {
-        List<Instance> starting = new ArrayList<>();
-        for (Instance instance : instances) {
-            if (instance.state == InstanceState.STARTING) {
-                starting.add(instance);
-            }
-        }
-        return starting;
+    /** Reads the instances under the lock: counts for the gauges, snapshots for the admin API. */
+    synchronized <T> T read(Function<PoolInstances, T> reader) {
+        return reader.apply(instances);
     }
 
     // ---- under the lock ----
 
-    private boolean assign(ServiceDefinition def, Waiter waiter, Effects fx) {
-        int concurrency = valueOr(def.concurrency(), 0);
-        Instance best = null;
-        for (Instance instance : instances) {
-            if (instance.state == InstanceState.READY && instance.servesNew(def)
-                    && (concurrency == 0 || instance.openConnections < concurrency)
-                    && (best == null || instance.openConnections < best.openConnections)) {
-                best = instance;
-            }
-        }
-        if (best != null) {
-            best.openConnections++;
-            best.lastActivityMillis = clock.getAsLong();
-            fx.grant(best, waiter);
-            return true;
-        }
-        for (Instance instance : instances) {
-            if (instance.state == InstanceState.STARTING && instance.servesNew(def)
-                    && (concurrency == 0 || instance.waiters.size() < concurrency)) {
-                instance.waiters.add(waiter);
-                return true;
-            }
-        }
-        for (Instance instance : instances) {
-            if (instance.state == InstanceState.PAUSED && instance.servesNew(def)) {
-                // Resumed like a start: later connections join its waiters until it is ready.
-                instance.state = InstanceState.STARTING;
-                instance.waiters.add(waiter);
-                fx.resume(instance);
-                return true;
-            }
-        }
-        if (live(def) < maxInstances(def)) {
-            Instance instance = newInstance(def, fx);
-            instance.waiters.add(waiter);
-            fx.start(instance);
-            return true;
-        }
-        return false;
+    private Instance newInstance() {
+        return instances.start(newInstanceId.get(), key, spec.container(), clock.getAsLong());
     }
 
-    /** Serves queued waiters while there is room, oldest first. */
-    private void dispatch(Effects fx) {
-        while (!closed && !queue.isEmpty()) {
-            Waiter waiter = queue.peekFirst();
-            if (waiter.promise.isDone()) {
-                queue.pollFirst();
-            } else if (assign(definition, waiter, fx)) {
-                queue.pollFirst();
-                waiter.cancelQueueTimeout();
-            } else {
-                return;
-            }
-        }
+    /** Retires {@code instance} at once (it is broken or gone) and lets whoever waited go elsewhere. */
+    private void replace(Instance instance, String reason, Effects fx) {
+        instances.closeEpoch(instance, fx);
+        remove(instance, false, reason, fx);
+        dispatch(fx);
     }
 
-    /** A new starting instance; it takes the spare (and its id) when the spare runs {@code def}. */
-    private Instance newInstance(ServiceDefinition def, Effects fx) {
-        Instance instance;
-        if (spare != null && spare.definition.sameContainerAs(def)) {
-            instance = new Instance(spare.id, def, clock.getAsLong(), spare);
-            spare = null;
-            fx.spareWanted = true;
+    /** Retires {@code instance}; requests still waiting for it queue first for another (or fail, when going). */
+    private void remove(Instance instance, boolean graceful, String reason, Effects fx) {
+        List<Waiter> waiting = instances.remove(instance, graceful, reason, fx);
+        if (closed || deleted) {
+            waiting.forEach(waiter -> fx.fail(waiter, closed ? shuttingDown() : deleted()));
         } else {
-            instance = new Instance(newInstanceId.get(), def, clock.getAsLong());
+            admission.requeue(waiting, fx);
         }
-        instances.add(instance);
-        return instance;
+        instances.publish(spec.container());
     }
 
-    private void drain(Instance instance, Effects fx, String reason) {
-        instance.drainRequested = true;
-        if (instance.state == InstanceState.PAUSED) {
-            remove(instance, fx, false, reason); // frozen and without connections: nothing to wait for
-            return;
-        }
-        if (instance.state == InstanceState.READY) {
-            instance.state = InstanceState.DRAINING;
-        }
-        if (instance.state == InstanceState.DRAINING && instance.openConnections == 0) {
-            remove(instance, fx, true, reason);
-        }
+    private AcquireFailure shuttingDown() {
+        return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "service " + key + ": cless is shutting down");
     }
 
-    private void remove(Instance instance, Effects fx, boolean graceful, String reason) {
-        if (instances.remove(instance)) {
-            // A paused container cannot act on a stop signal: it is removed by force.
-            boolean stop = graceful && instance.state != InstanceState.PAUSED;
-            instance.state = InstanceState.STOPPING;
-            fx.retire(instance, stop, reason);
-            fx.spareWanted = true;
-        }
-    }
-
-    /** Instances that count against {@code max_instances}: starting, ready or paused, of the current version. */
-    private int live(ServiceDefinition def) {
-        int live = 0;
-        for (Instance instance : instances) {
-            if (instance.servesNew(def)) {
-                live++;
-            }
-        }
-        return live;
-    }
-
-    static int maxInstances(ServiceDefinition def) {
-        return Math.max(1, valueOr(def.maxInstances(), 1));
-    }
-
-    private static int valueOr(Integer value, int fallback) {
-        return value == null ? fallback : value;
+    private AcquireFailure deleted() {
+        return new AcquireFailure(AcquireFailure.Reason.NOT_FOUND, "service " + key + " was deleted");
     }
 }

@@ -4,14 +4,19 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 
-/** One connection waiting for an instance: a cold start in flight, or room at {@code max_instances}. */
+/**
+ * One request waiting for an instance: one coming up (a start or a resume in flight), or room at
+ * {@code max_instances}. Its promise completes on the request's event loop; cancelling it gives the place up.
+ */
 final class Waiter {
     final EventLoop loop;
     final Promise<InstanceLease> promise;
     /** Set while the waiter sits in a service's queue. */
     volatile ScheduledFuture<?> queueTimeout;
-    /** {@link System#nanoTime()} when the waiter joined the queue; 0 when it never queued. */
-    volatile long queuedAtNanos;
+    /** {@link System#nanoTime()} when it joined the queue; 0 when it never queued. Guarded by the pool's lock. */
+    long queuedAtNanos;
+    /** {@link System#nanoTime()} when it joined an instance coming up. Guarded by the pool's lock. */
+    long joinedAtNanos;
 
     Waiter(EventLoop loop) {
         this.loop = loop;

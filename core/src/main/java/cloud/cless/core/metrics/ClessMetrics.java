@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -55,6 +57,22 @@ public final class ClessMetrics {
                     .strongReference(true)
                     .register(registry);
         }
+    }
+
+    /**
+     * Publishes {@code cless_engine_up} (1 while the container engine answers, 0 during an outage) and
+     * {@code cless_containers_unremoved} (containers whose removal failed and is retried; their host ports stay
+     * reserved meanwhile).
+     */
+    public void trackEngine(BooleanSupplier up, IntSupplier unremoved) {
+        Gauge.builder("cless.engine.up", () -> up.getAsBoolean() ? 1 : 0)
+                .description("1 while the container engine answers, 0 while it is unreachable or silent")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("cless.containers.unremoved", unremoved::getAsInt)
+                .description("Containers whose removal failed and is retried; their host ports stay reserved")
+                .strongReference(true)
+                .register(registry);
     }
 
     /** The service was deleted: its series go away (a service created again under its name starts afresh). */

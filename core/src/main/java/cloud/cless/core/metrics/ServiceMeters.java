@@ -29,6 +29,7 @@ public final class ServiceMeters {
     private final Counter upstreamBytes;
     private final Counter downstreamBytes;
     private final Counter queueWaits;
+    private final Counter abandoned;
     private final Timer queueWaitDuration;
 
     ServiceMeters(MeterRegistry registry, String service) {
@@ -55,11 +56,16 @@ public final class ServiceMeters {
         this.upstreamBytes = relayed(registry, service, "upstream");
         this.downstreamBytes = relayed(registry, service, "downstream");
         this.queueWaits = Counter.builder("cless.queue.waits")
-                .description("Connections that waited in the service's queue for an instance")
+                .description("Requests that waited in the service's queue for an instance")
+                .tag(ClessMetrics.SERVICE, service)
+                .register(registry);
+        this.abandoned = Counter.builder("cless.requests.abandoned")
+                .description("Requests whose client left while they waited for an instance (in the queue or for a"
+                        + " cold start); each gave its place up at once")
                 .tag(ClessMetrics.SERVICE, service)
                 .register(registry);
         this.queueWaitDuration = Timer.builder("cless.queue.wait.duration")
-                .description("Time connections waited in the service's queue before they got an instance")
+                .description("Time requests waited in the service's queue before they got an instance")
                 .tag(ClessMetrics.SERVICE, service)
                 .serviceLevelObjectives(QUEUE_WAIT_BUCKETS)
                 .register(registry);
@@ -100,19 +106,24 @@ public final class ServiceMeters {
         downstreamBytes.increment(bytes);
     }
 
-    /** A connection joined the queue of a service at {@code max_instances}. */
+    /** A request joined the queue of a service at {@code max_instances}. */
     public void queued() {
         queueWaits.increment();
     }
 
-    /** A queued connection got an instance after {@code nanos}. */
+    /** A queued request got an instance after {@code nanos}. */
     public void queueWaited(long nanos) {
         queueWaitDuration.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A connection was turned away by the queue: {@code full}, or {@code timeout} after waiting. */
+    /** A request's client left while it waited for an instance. */
+    public void abandoned() {
+        abandoned.increment();
+    }
+
+    /** A request was turned away by the queue: {@code full}, or {@code timeout} after waiting. */
     public void queueRejected(String reason) {
-        countByReason("cless.queue.rejections", "Connections the service's queue turned away (503), by reason", reason);
+        countByReason("cless.queue.rejections", "Requests the service's queue turned away (503), by reason", reason);
     }
 
     // Reasons are few and known only when they happen, so these counters are looked up (or made) on each event.

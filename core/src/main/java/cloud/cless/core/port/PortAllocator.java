@@ -1,12 +1,11 @@
 package cloud.cless.core.port;
 
-import cloud.cless.core.instance.HostPorts;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.UnknownHostException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.IntPredicate;
@@ -14,11 +13,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands out host ports for containers from a {@link PortRange}. A port stays handed out until
- * {@link #release} returns it; a port another process holds is skipped. Thread-safe.
+ * Hands out host ports for containers from a {@link PortRange}. A port stays handed out until {@link #release}
+ * returns it, which the lifecycle does only once its container is surely removed. A port is skipped when the
+ * engine reported holding it (published by any container, or bound by a created one that will take it when it
+ * starts), when a start found it taken, or when a bind check finds another process on it. Thread-safe.
  *
  * <p>Candidates are tried round-robin from after the last port handed out, so a port just released is not
- * reused at once (its old connections may linger in TIME_WAIT, Docker's proxy may still hold it).
+ * reused at once (its old connections may linger in TIME_WAIT).
  */
 public final class PortAllocator implements HostPorts {
     private static final Logger log = LoggerFactory.getLogger(PortAllocator.class);
@@ -30,6 +31,8 @@ public final class PortAllocator implements HostPorts {
     private final PortRange range;
     private final IntPredicate isFree;
     private final Set<Integer> used = new HashSet<>();
+    private Set<Integer> engineHeld = Set.of();
+    private final Set<Integer> conflicted = new HashSet<>();
     private int next;
 
     /** Checks each candidate by binding it on 127.0.0.1, where containers are published. */
@@ -54,7 +57,7 @@ public final class PortAllocator implements HostPorts {
         for (int tried = 0; tried < range.size(); tried++) {
             int candidate = next;
             next = candidate == range.last() ? range.first() : candidate + 1;
-            if (used.contains(candidate)) {
+            if (used.contains(candidate) || engineHeld.contains(candidate) || conflicted.contains(candidate)) {
                 continue;
             }
             if (!isFree.test(candidate)) {
@@ -77,6 +80,20 @@ public final class PortAllocator implements HostPorts {
     @Override
     public synchronized void release(int port) {
         used.remove(port);
+    }
+
+    @Override
+    public synchronized void engineHolds(Set<Integer> ports) {
+        engineHeld = Set.copyOf(ports);
+        conflicted.retainAll(engineHeld);
+    }
+
+    @Override
+    public synchronized void conflicted(int port) {
+        if (range.contains(port)) {
+            log.info("Port {} turned out to be taken on the engine; not handing it out until it is free", port);
+            conflicted.add(port);
+        }
     }
 
     /** True while {@code port} is handed out or marked used. */

@@ -1,19 +1,20 @@
 package cloud.cless.core.runtime;
 
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * Creates, starts, stops and removes containers. Every call returns at once; the engine work runs on the
- * runtime's blocking executor and the future completes there. Failures complete the future exceptionally with a
- * {@link RuntimeFailure}.
+ * Creates, starts, stops and removes containers. Every call returns at once and has a deadline; the engine work
+ * runs on the runtime's own executors and the future completes there. Failures complete the future exceptionally
+ * with a {@link RuntimeFailure}; an engine that does not answer in time is
+ * {@link RuntimeFailure.Kind#ENGINE_UNAVAILABLE}.
  */
 public interface ContainerRuntime extends AutoCloseable {
 
     /** Creates (pulling the image once if it is missing) and returns the container id. */
     CompletableFuture<String> create(ContainerSpec spec);
 
+    /** Starts; a host port that something else holds is {@link RuntimeFailure.Kind#PORT_TAKEN}. */
     CompletableFuture<Void> start(String containerId);
 
     /** Stops with the given grace period; a container that is already stopped or gone is not an error. */
@@ -25,11 +26,17 @@ public interface ContainerRuntime extends AutoCloseable {
     /** Thaws a paused container. */
     CompletableFuture<Void> unpause(String containerId);
 
-    /** Removes, forcing a running container down; a container that is already gone is not an error. */
-    CompletableFuture<Void> remove(String containerId);
+    /**
+     * Removes a container by id or name, forcing a running one down; a container that is already gone is not an
+     * error.
+     */
+    CompletableFuture<Void> remove(String containerIdOrName);
 
-    /** Every container (running or not) that carries the managed label and this installation's label. */
-    CompletableFuture<List<ManagedContainer>> listManaged(String installationId);
+    /**
+     * Lists the engine's containers: those with the managed label and this installation's label, and the host
+     * ports every container holds.
+     */
+    CompletableFuture<EngineSurvey> survey(String installationId);
 
     /**
      * Watches the managed containers of this installation: each one that dies, is OOM-killed or is removed is

@@ -1,5 +1,6 @@
 package cloud.cless.core.runtime;
 
+import cloud.cless.core.service.ContainerTemplate;
 import java.util.Map;
 
 /**
@@ -27,5 +28,18 @@ public record ContainerSpec(
     public ContainerSpec {
         env = Map.copyOf(env);
         labels = Map.copyOf(labels);
+    }
+
+    /** The container of instance {@code instanceId} of {@code service}, made from {@code template}. */
+    public static ContainerSpec forInstance(String installationId, String service, String instanceId,
+                                            ContainerTemplate template, int hostPort) {
+        return new ContainerSpec(name(service, instanceId), template.image(), template.port(), hostPort,
+                template.env(), ContainerLabels.of(installationId, service, instanceId, hostPort),
+                template.memoryMb(), template.cpus());
+    }
+
+    /** The name of instance {@code instanceId}'s container: {@code cless-<service>-<instanceId>}. */
+    public static String name(String service, String instanceId) {
+        return "cless-" + service + "-" + instanceId;
     }
 }

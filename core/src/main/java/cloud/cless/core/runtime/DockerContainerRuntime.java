@@ -3,7 +3,6 @@ package cloud.cless.core.runtime;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
@@ -19,62 +18,85 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link ContainerRuntime} on a Docker engine, through docker-java and its Apache httpclient5 transport. */
+/**
+ * The {@link ContainerRuntime} on a Docker engine, through docker-java and its Apache httpclient5 transport.
+ *
+ * <p>Quick calls (create, start, unpause, listing) run on {@link EngineExecutors#control()} through a client whose
+ * socket gives up when the engine is silent for the control timeout; slow ones (stop, remove, pause, pull) on
+ * {@link EngineExecutors#slow()} through a client that waits longer. Every call also has a deadline of its own.
+ */
 public final class DockerContainerRuntime implements ContainerRuntime {
     private static final Logger log = LoggerFactory.getLogger(DockerContainerRuntime.class);
 
     public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
     /** An engine that is down must be reported at once, not after the OS connect timeout. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
-    /** Long enough for a create or a stop with its grace period; short enough that a hung engine is noticed. */
-    public static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+    /** How long a quick call may take: a healthy engine answers create or start well within it. */
+    public static final Duration DEFAULT_CONTROL_TIMEOUT = Duration.ofSeconds(10);
+    /** Removal and pause; a stop gets its grace period on top. */
+    static final Duration SLOW_TIMEOUT = Duration.ofSeconds(30);
+    /** The slow client's socket: longer than any stop's grace, and than the quiet spells of the event stream. */
+    private static final Duration SLOW_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_PULL_TIMEOUT = Duration.ofSeconds(60);
     private static final int MAX_CONNECTIONS = 50;
-    /** A stop blocks for its grace period; keep it well inside the response timeout. */
+    /** A stop blocks for its grace period; keep it well inside the slow client's response timeout. */
     private static final int MAX_GRACE_SECONDS = 45;
-    private static final long PIDS_LIMIT = 512;
+    /** Processes a container may run: enough for any app, few enough that a fork bomb stays inside. */
+    public static final long PIDS_LIMIT = 512;
     private static final String LOOPBACK = "127.0.0.1";
 
     private final String dockerHost;
-    private final ExecutorService blockingExecutor;
+    private final EngineExecutors executors;
+    private final Duration controlTimeout;
     private final Duration pullTimeout;
-    private final DockerClient client;
+    private final DockerClient control;
+    private final DockerClient slow;
     private final DockerFailures failures;
+    private final EngineCalls calls;
+    private final DockerSurvey survey = new DockerSurvey();
 
     /**
-     * @param dockerHost       the engine's address ({@code unix:///...} or {@code tcp://host:port}); null means
-     *                         {@code DOCKER_HOST}, else the local socket
-     * @param blockingExecutor runs every engine call; owned by the caller, who shuts it down after {@link #close()}
+     * @param dockerHost the engine's address ({@code unix:///...} or {@code tcp://host:port}); null means
+     *                   {@code DOCKER_HOST}, else the local socket
+     * @param executors  run every engine call; owned by the caller, who closes them after {@link #close()}
      */
-    public DockerContainerRuntime(String dockerHost, ExecutorService blockingExecutor) {
-        this(dockerHost, blockingExecutor, DEFAULT_PULL_TIMEOUT);
+    public DockerContainerRuntime(String dockerHost, EngineExecutors executors) {
+        this(dockerHost, executors, DEFAULT_CONTROL_TIMEOUT, DEFAULT_PULL_TIMEOUT);
     }
 
-    /** As {@link #DockerContainerRuntime(String, ExecutorService)}, with a bound on the one pull of a missing image. */
-    public DockerContainerRuntime(String dockerHost, ExecutorService blockingExecutor, Duration pullTimeout) {
+    /**
+     * As {@link #DockerContainerRuntime(String, EngineExecutors)}, with the deadline of quick calls and a bound on
+     * the one pull of a missing image.
+     */
+    public DockerContainerRuntime(String dockerHost, EngineExecutors executors, Duration controlTimeout,
+                                  Duration pullTimeout) {
         this.dockerHost = resolveHost(dockerHost);
-        this.blockingExecutor = blockingExecutor;
+        this.executors = executors;
+        this.controlTimeout = controlTimeout;
         this.pullTimeout = pullTimeout;
         this.failures = new DockerFailures(this.dockerHost);
+        this.calls = new EngineCalls(failures);
+        this.control = newClient(this.dockerHost, controlTimeout);
+        this.slow = newClient(this.dockerHost, SLOW_RESPONSE_TIMEOUT);
+    }
+
+    private static DockerClient newClient(String dockerHost, Duration responseTimeout) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(this.dockerHost)
+                .withDockerHost(dockerHost)
                 .build();
         ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(URI.create(this.dockerHost))
+                .dockerHost(URI.create(dockerHost))
                 .sslConfig(config.getSSLConfig())
                 .connectionTimeout(CONNECT_TIMEOUT)
-                .responseTimeout(RESPONSE_TIMEOUT)
+                .responseTimeout(responseTimeout)
                 .maxConnections(MAX_CONNECTIONS)
                 .build();
-        this.client = DockerClientImpl.getInstance(config, http);
+        return DockerClientImpl.getInstance(config, http);
     }
 
     /** The explicit host, else {@code DOCKER_HOST}, else the local socket. */
@@ -93,21 +115,23 @@ public final class DockerContainerRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<String> create(ContainerSpec spec) {
         String operation = "create of container " + spec.name() + " (image " + spec.image() + ")";
-        return call(operation, () -> {
-            try {
-                return createContainer(spec);
-            } catch (NotFoundException missingImage) {
-                pull(ImageReference.parse(spec.image()), operation);
-                try {
-                    return createContainer(spec);
-                } catch (NotFoundException stillMissing) {
-                    throw imageNotFound(spec.image(), DockerFailures.engineMessage(stillMissing), stillMissing);
-                }
-            }
-        });
+        ImageReference image = ImageReference.parse(spec.image());
+        // A missing image is pulled on the slow executor, so that a pull never holds a thread cold starts need.
+        return quick(operation, () -> createUnlessMissing(spec)).thenCompose(id -> id != null
+                ? CompletableFuture.completedFuture(id)
+                : calls.run(executors.slow(), pullTimeout.plus(SLOW_TIMEOUT), "pull of image " + image,
+                                () -> new ImagePull(slow, image, pullTimeout, failures).run(operation))
+                        .thenCompose(pulled -> quick(operation, () -> {
+                            String created = createUnlessMissing(spec);
+                            if (created == null) {
+                                throw ImagePull.notFound(spec.image(), "the engine still reports it missing", null);
+                            }
+                            return created;
+                        })));
     }
 
-    private String createContainer(ContainerSpec spec) {
+    /** The new container's id, or null when the image is not present. */
+    private String createUnlessMissing(ContainerSpec spec) {
         ExposedPort exposed = ExposedPort.tcp(spec.containerPort());
         HostConfig hostConfig = HostConfig.newHostConfig()
                 // Published on loopback only: cless is the only way in.
@@ -127,132 +151,68 @@ public final class DockerContainerRuntime implements ContainerRuntime {
                 .map(e -> e.getKey() + "=" + e.getValue())
                 .sorted()
                 .toList();
-        String id = client.createContainerCmd(spec.image())
-                .withName(spec.name())
-                .withLabels(spec.labels())
-                .withEnv(env)
-                .withExposedPorts(exposed)
-                .withHostConfig(hostConfig)
-                .exec()
-                .getId();
-        log.debug("created container {} ({}) from {} on 127.0.0.1:{}", spec.name(), id, spec.image(), spec.hostPort());
-        return id;
-    }
-
-    /** Pulls once, bounded by the pull timeout; every way it can fail ends as IMAGE_NOT_FOUND naming the image. */
-    private void pull(ImageReference image, String operation) {
-        log.info("image {} is not present locally; pulling it", image);
-        PullCallback pull = new PullCallback();
         try {
-            client.pullImageCmd(image.repository()).withTag(image.tag()).exec(pull);
-            if (!pull.await(pullTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw imageNotFound(image.toString(),
-                        "the pull did not finish within " + pullTimeout.toSeconds() + " s", null);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw imageNotFound(image.toString(), "interrupted", e);
-        } catch (RuntimeFailure e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw pullFailure(image, e, operation);
-        } finally {
-            closeQuietly(pull);
+            String id = control.createContainerCmd(spec.image())
+                    .withName(spec.name())
+                    .withLabels(spec.labels())
+                    .withEnv(env)
+                    .withExposedPorts(exposed)
+                    .withHostConfig(hostConfig)
+                    .exec()
+                    .getId();
+            log.debug("created container {} ({}) from {} on 127.0.0.1:{}", spec.name(), id, spec.image(),
+                    spec.hostPort());
+            return id;
+        } catch (NotFoundException missingImage) {
+            return null;
         }
-        if (pull.failure() != null) {
-            throw pullFailure(image, pull.failure(), operation);
-        }
-        if (pull.errorMessage() != null) {
-            throw imageNotFound(image.toString(), pull.errorMessage(), null);
-        }
-        log.info("pulled image {}", image);
-    }
-
-    private RuntimeFailure pullFailure(ImageReference image, Throwable failure, String operation) {
-        if (failures.isUnreachable(failure)) {
-            return failures.unreachable(failure, operation);
-        }
-        return imageNotFound(image.toString(), DockerFailures.describe(failure), failure);
-    }
-
-    private static RuntimeFailure imageNotFound(String image, String reason, Throwable cause) {
-        return new RuntimeFailure(RuntimeFailure.Kind.IMAGE_NOT_FOUND,
-                "image '" + image + "' is not present locally and could not be pulled: " + reason, cause);
     }
 
     @Override
     public CompletableFuture<Void> start(String containerId) {
-        return run("start of container " + containerId, () -> client.startContainerCmd(containerId).exec());
+        return calls.run(executors.control(), controlTimeout, "start of container " + containerId,
+                () -> control.startContainerCmd(containerId).exec());
     }
 
     @Override
     public CompletableFuture<Void> stop(String containerId, int graceSeconds) {
         int grace = Math.max(0, Math.min(graceSeconds, MAX_GRACE_SECONDS));
-        return run("stop of container " + containerId, () -> {
-            try {
-                client.stopContainerCmd(containerId).withTimeout(grace).exec();
-            } catch (NotModifiedException | NotFoundException alreadyStopped) {
-                log.debug("container {} was already stopped or gone", containerId);
-            }
-        });
+        return calls.run(executors.slow(), SLOW_TIMEOUT.plusSeconds(grace), "stop of container " + containerId,
+                () -> {
+                    try {
+                        slow.stopContainerCmd(containerId).withTimeout(grace).exec();
+                    } catch (NotModifiedException | NotFoundException alreadyStopped) {
+                        log.debug("container {} was already stopped or gone", containerId);
+                    }
+                });
     }
 
     @Override
     public CompletableFuture<Void> pause(String containerId) {
-        return run("pause of container " + containerId, () -> client.pauseContainerCmd(containerId).exec());
+        return calls.run(executors.slow(), SLOW_TIMEOUT, "pause of container " + containerId,
+                () -> slow.pauseContainerCmd(containerId).exec());
     }
 
     @Override
     public CompletableFuture<Void> unpause(String containerId) {
-        return run("unpause of container " + containerId, () -> client.unpauseContainerCmd(containerId).exec());
+        return calls.run(executors.control(), controlTimeout, "unpause of container " + containerId,
+                () -> control.unpauseContainerCmd(containerId).exec());
     }
 
     @Override
-    public CompletableFuture<Void> remove(String containerId) {
-        return run("removal of container " + containerId, () -> {
+    public CompletableFuture<Void> remove(String containerIdOrName) {
+        return calls.run(executors.slow(), SLOW_TIMEOUT, "removal of container " + containerIdOrName, () -> {
             try {
-                client.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+                slow.removeContainerCmd(containerIdOrName).withForce(true).withRemoveVolumes(true).exec();
             } catch (NotFoundException alreadyGone) {
-                log.debug("container {} was already gone", containerId);
+                log.debug("container {} was already gone", containerIdOrName);
             }
         });
     }
 
     @Override
-    public CompletableFuture<List<ManagedContainer>> listManaged(String installationId) {
-        return call("listing of the containers of installation " + installationId, () -> client.listContainersCmd()
-                .withShowAll(true)
-                .withLabelFilter(Map.of(
-                        ContainerLabels.MANAGED, "true",
-                        ContainerLabels.INSTALLATION, installationId))
-                .exec()
-                .stream()
-                .map(DockerContainerRuntime::toManaged)
-                .toList());
-    }
-
-    private static ManagedContainer toManaged(Container container) {
-        Map<String, String> labels = container.getLabels() != null ? container.getLabels() : Map.of();
-        String[] names = container.getNames();
-        String name = names != null && names.length > 0 ? names[0] : "";
-        if (name.startsWith("/")) {
-            name = name.substring(1);
-        }
-        return new ManagedContainer(container.getId(), name, labels.get(ContainerLabels.SERVICE),
-                labels.get(ContainerLabels.INSTANCE), parsePort(labels.get(ContainerLabels.HOST_PORT)),
-                container.getState());
-    }
-
-    private static int parsePort(String value) {
-        if (value == null) {
-            return -1;
-        }
-        try {
-            int port = Integer.parseInt(value.strip());
-            return port >= 1 && port <= 65535 ? port : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+    public CompletableFuture<EngineSurvey> survey(String installationId) {
+        return quick("listing of the containers", () -> survey.take(control, installationId));
     }
 
     @Override
@@ -260,7 +220,7 @@ public final class DockerContainerRuntime implements ContainerRuntime {
         EventsCallback events = new EventsCallback(listener, failures);
         try {
             // docker-java follows the stream on a thread of its own, so no executor thread is held by it.
-            client.eventsCmd()
+            slow.eventsCmd()
                     .withEventTypeFilter(EventType.CONTAINER)
                     .withEventFilter("die", "oom", "destroy")
                     .withLabelFilter(Map.of(
@@ -275,51 +235,21 @@ public final class DockerContainerRuntime implements ContainerRuntime {
 
     @Override
     public CompletableFuture<Void> ping() {
-        return run("ping", () -> client.pingCmd().exec());
+        return calls.run(executors.control(), controlTimeout, "ping", () -> control.pingCmd().exec());
     }
 
     @Override
     public void close() {
-        try {
-            client.close();
-        } catch (IOException e) {
-            log.warn("closing the Docker client for {} failed", dockerHost, e);
+        for (DockerClient client : List.of(control, slow)) {
+            try {
+                client.close();
+            } catch (IOException e) {
+                log.warn("closing the Docker client for {} failed", dockerHost, e);
+            }
         }
     }
 
-    private CompletableFuture<Void> run(String operation, Runnable action) {
-        return call(operation, () -> {
-            action.run();
-            return null;
-        });
-    }
-
-    /** Runs {@code action} on the blocking executor; every failure completes the future with a RuntimeFailure. */
-    private <T> CompletableFuture<T> call(String operation, Supplier<T> action) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            blockingExecutor.execute(() -> {
-                try {
-                    result.complete(action.get());
-                } catch (Exception e) {
-                    result.completeExceptionally(failures.translate(e, operation));
-                } catch (Error e) {
-                    result.completeExceptionally(e);
-                    throw e;
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
-                    operation + " was refused: the Docker executor is shut down", e));
-        }
-        return result;
-    }
-
-    private static void closeQuietly(PullCallback pull) {
-        try {
-            pull.close();
-        } catch (IOException e) {
-            log.debug("closing the pull stream failed", e);
-        }
+    private <T> CompletableFuture<T> quick(String operation, Supplier<T> action) {
+        return calls.call(executors.control(), controlTimeout, operation, action);
     }
 }

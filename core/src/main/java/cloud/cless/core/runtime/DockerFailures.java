@@ -9,13 +9,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Turns what docker-java throws into a {@link RuntimeFailure} that says what failed, where, and whose fault it is. */
-final class DockerFailures {
+public final class DockerFailures {
     // The engine answers errors as {"message":"..."}; docker-java puts that body into the exception message.
     private static final Pattern ENGINE_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+    // How the engine says a start failed because the host port is held (by its own allocator, or by the kernel).
+    private static final Pattern PORT_TAKEN = Pattern.compile("port is already allocated|address already in use");
 
     private final String dockerHost;
 
-    DockerFailures(String dockerHost) {
+    public DockerFailures(String dockerHost) {
         this.dockerHost = dockerHost;
     }
 
@@ -24,15 +26,17 @@ final class DockerFailures {
      * cannot be reached or does not answer is {@link RuntimeFailure.Kind#ENGINE_UNAVAILABLE}, anything the engine
      * answered with is {@link RuntimeFailure.Kind#CONTAINER_FAILED}.
      */
-    RuntimeFailure translate(Throwable failure, String operation) {
+    public RuntimeFailure translate(Throwable failure, String operation) {
         Throwable cause = unwrap(failure);
         if (cause instanceof RuntimeFailure runtimeFailure) {
             return runtimeFailure;
         }
         DockerException answer = find(cause, DockerException.class);
         if (answer != null) {
-            return new RuntimeFailure(RuntimeFailure.Kind.CONTAINER_FAILED,
-                    operation + " failed: " + engineMessage(answer), cause);
+            String message = engineMessage(answer);
+            RuntimeFailure.Kind kind = PORT_TAKEN.matcher(message).find()
+                    ? RuntimeFailure.Kind.PORT_TAKEN : RuntimeFailure.Kind.CONTAINER_FAILED;
+            return new RuntimeFailure(kind, operation + " failed: " + message, cause);
         }
         if (isUnreachable(cause)) {
             return unreachable(cause, operation);
@@ -42,13 +46,13 @@ final class DockerFailures {
     }
 
     /** True when the failure is about the connection to the engine, not about anything the engine said. */
-    boolean isUnreachable(Throwable failure) {
+    public boolean isUnreachable(Throwable failure) {
         Throwable cause = unwrap(failure);
         // The httpclient5 transport wraps every IOException (refused, reset, timed out) in a plain RuntimeException.
         return find(cause, DockerException.class) == null && find(cause, IOException.class) != null;
     }
 
-    RuntimeFailure unreachable(Throwable failure, String operation) {
+    public RuntimeFailure unreachable(Throwable failure, String operation) {
         Throwable cause = unwrap(failure);
         IOException io = find(cause, IOException.class);
         return new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
@@ -57,8 +61,14 @@ final class DockerFailures {
                 cause);
     }
 
+    /** The engine did not answer {@code operation} within {@code seconds}: it is as good as unreachable. */
+    RuntimeFailure timedOut(String operation, long seconds) {
+        return new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE, "Docker engine at " + dockerHost
+                + " did not answer within " + seconds + " s (during " + operation + ")", null);
+    }
+
     /** The engine's own words for a failure, without the HTTP status wrapping docker-java adds. */
-    static String engineMessage(Throwable failure) {
+    public static String engineMessage(Throwable failure) {
         String message = failure.getMessage();
         if (message == null) {
             return failure.getClass().getSimpleName();

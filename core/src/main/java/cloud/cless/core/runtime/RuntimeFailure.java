@@ -9,6 +9,8 @@ public class RuntimeFailure extends RuntimeException {
         ENGINE_UNAVAILABLE,
         /** The image is not present and could not be pulled. */
         IMAGE_NOT_FOUND,
+        /** The container's host port is held by something else: another container got it first. */
+        PORT_TAKEN,
         /** The engine answered, but refused or failed the operation. */
         CONTAINER_FAILED
     }
@@ -22,5 +24,10 @@ public class RuntimeFailure extends RuntimeException {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** True when {@code error} (unwrapped) is a failure of this kind. */
+    public static boolean is(Throwable error, Kind kind) {
+        return error instanceof RuntimeFailure failure && failure.kind == kind;
     }
 }

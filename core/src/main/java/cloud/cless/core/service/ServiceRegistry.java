@@ -6,7 +6,6 @@ import cloud.cless.core.store.ServiceStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +37,8 @@ public final class ServiceRegistry {
     private final ChangePlanner planner;
     private final HostIndex index = new HostIndex();
     private final List<ServiceListener> listeners = new CopyOnWriteArrayList<>();
-    // Store access and index update happen together, so the index never sees changes out of order.
+    // Store access, index update and listeners happen together: the index and the listeners see changes in the
+    // order they were committed, whether made here or read from a shared store.
     private final Object writeLock = new Object();
 
     /** A registry that keeps {@value #DEFAULT_REVISION_HISTORY} revisions per service, on the system clock. */
@@ -158,21 +158,19 @@ public final class ServiceRegistry {
      * store failures are thrown (the caller tries again later).
      */
     public void reloadAll() {
-        List<ServiceChange> changes = new ArrayList<>();
         synchronized (writeLock) {
             List<RegisteredService> stored = store.list();
             Set<String> names = new HashSet<>();
             for (RegisteredService service : stored) {
                 names.add(service.name());
-                apply(service.name(), service, null).ifPresent(changes::add);
+                apply(service.name(), service, null).ifPresent(this::tellRemote);
             }
             for (RegisteredService indexed : index.services()) {
                 if (!names.contains(indexed.name())) {
-                    apply(indexed.name(), null, null).ifPresent(changes::add);
+                    apply(indexed.name(), null, null).ifPresent(this::tellRemote);
                 }
             }
         }
-        changes.forEach(this::tellRemote);
     }
 
     /**
@@ -181,13 +179,11 @@ public final class ServiceRegistry {
      * are thrown.
      */
     public void reload(String name) {
-        Optional<ServiceChange> change;
         synchronized (writeLock) {
             // Read under the lock: this replica's own writes commit and index before or after, never in between,
             // so an older state read from the store can never replace a newer one of ours in the index.
-            change = apply(name, store.get(name).orElse(null), null);
+            apply(name, store.get(name).orElse(null), null).ifPresent(this::tellRemote);
         }
-        change.ifPresent(this::tellRemote);
     }
 
     /** Works out a change from the service as stored under the write's lock (see {@link ServiceStore#write}). */
@@ -197,13 +193,12 @@ public final class ServiceRegistry {
     }
 
     /**
-     * Plans and stores a change in one store transaction, under the write lock, indexes what it stored, then tells
+     * Plans and stores a change in one store transaction, under the write lock, indexes what it stored and tells
      * the listeners. Completes with the service as the change left it (null once deleted).
      */
     private CompletableFuture<RegisteredService> write(String name, Planning planning) {
         return CompletableFuture.supplyAsync(() -> {
             ServiceChange planned;
-            Optional<ServiceChange> change;
             synchronized (writeLock) {
                 // Without a name the planner refuses the definition before anything is read or stored.
                 planned = name == null ? planning.plan(Optional.empty(), 0) : store.write(name,
@@ -211,9 +206,9 @@ public final class ServiceRegistry {
                             ServiceChange c = planning.plan(stored, lastRevisionNumber);
                             return new ServiceStore.Outcome<>(c.current(), c);
                         });
-                change = apply(name, planned.current(), planned);
+                // Under the lock: listeners hear changes in the order they were committed.
+                apply(name, planned.current(), planned).ifPresent(this::tell);
             }
-            change.ifPresent(this::tell);
             return planned.current();
         }, blocking);
     }

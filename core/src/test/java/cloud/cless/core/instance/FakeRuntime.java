@@ -4,12 +4,16 @@ import cloud.cless.core.runtime.ContainerEvent;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerRuntime;
 import cloud.cless.core.runtime.ContainerSpec;
+import cloud.cless.core.runtime.ContainerState;
+import cloud.cless.core.runtime.EngineSurvey;
 import cloud.cless.core.runtime.ManagedContainer;
 import cloud.cless.core.runtime.RuntimeFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,11 +64,18 @@ final class FakeRuntime implements ContainerRuntime {
     final List<Map.Entry<Consumer<ContainerEvent>, CompletableFuture<Void>>> watches = new CopyOnWriteArrayList<>();
     /** When set, listing fails with it (e.g. an unreachable engine). */
     volatile RuntimeFailure listFailure;
+    /** Host ports the engine reports held by containers that are not cless's. */
+    final Set<Integer> foreignPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile RuntimeFailure createFailure;
     volatile RuntimeFailure startFailure;
+    /** When set, {@link #startFailure} fails one start only. */
+    volatile boolean failStartOnce;
     volatile RuntimeFailure removeFailure;
     volatile RuntimeFailure unpauseFailure;
+    volatile RuntimeFailure pauseFailure;
     volatile CompletableFuture<Void> createGate = CompletableFuture.completedFuture(null);
+    /** When set, a pause call holds its caller until the latch opens (a pause that takes a while to begin). */
+    volatile java.util.concurrent.CountDownLatch pauseCall;
     volatile App app = App.ANSWERS;
 
     /** Sends {@code event} to every open watch, as the engine would. */
@@ -100,7 +111,7 @@ final class FakeRuntime implements ContainerRuntime {
     /** A container left from an earlier run in {@code state}; its app answers when running or paused. */
     Container existing(String service, String instanceId, int hostPort, String state) throws IOException {
         String id = "old" + ids.incrementAndGet();
-        ContainerSpec spec = new ContainerSpec("cless-" + service + "-" + instanceId, "img:latest", 8080, hostPort,
+        ContainerSpec spec = new ContainerSpec(ContainerSpec.name(service, instanceId), "img:latest", 8080, hostPort,
                 Map.of(), Map.of(ContainerLabels.MANAGED, "true", ContainerLabels.SERVICE, service,
                 ContainerLabels.INSTANCE, instanceId, ContainerLabels.HOST_PORT, Integer.toString(hostPort)), null,
                 null);
@@ -134,6 +145,9 @@ final class FakeRuntime implements ContainerRuntime {
         return run(() -> {
             RuntimeFailure failure = startFailure;
             if (failure != null) {
+                if (failStartOnce) {
+                    startFailure = null;
+                }
                 throw failure;
             }
             Container container = containers.get(containerId);
@@ -165,8 +179,21 @@ final class FakeRuntime implements ContainerRuntime {
     @Override
     public CompletableFuture<Void> pause(String containerId) {
         calls.add("pause " + containerId);
+        java.util.concurrent.CountDownLatch held = pauseCall;
+        if (held != null) {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         return run(() -> {
+            RuntimeFailure failure = pauseFailure;
+            if (failure != null) {
+                throw failure;
+            }
             containers.get(containerId).state = "paused";
+            calls.add("paused " + containerId);
             return null;
         });
     }
@@ -190,6 +217,7 @@ final class FakeRuntime implements ContainerRuntime {
         return run(() -> {
             RuntimeFailure failure = removeFailure;
             if (failure != null) {
+                calls.add("remove-failed " + containerId);
                 throw failure;
             }
             Container container = containers.remove(containerId);
@@ -201,7 +229,7 @@ final class FakeRuntime implements ContainerRuntime {
     }
 
     @Override
-    public CompletableFuture<List<ManagedContainer>> listManaged(String installationId) {
+    public CompletableFuture<EngineSurvey> survey(String installationId) {
         calls.add("list " + installationId);
         return run(() -> {
             RuntimeFailure failure = listFailure;
@@ -209,6 +237,7 @@ final class FakeRuntime implements ContainerRuntime {
                 throw failure;
             }
             List<ManagedContainer> found = new ArrayList<>();
+            Set<Integer> taken = new HashSet<>(foreignPorts);
             for (Container c : containers.values()) {
                 Map<String, String> labels = c.spec.labels();
                 int port;
@@ -217,10 +246,13 @@ final class FakeRuntime implements ContainerRuntime {
                 } catch (NumberFormatException e) {
                     port = -1;
                 }
+                if (port > 0) {
+                    taken.add(port);
+                }
                 found.add(new ManagedContainer(c.id, c.spec.name(), labels.get(ContainerLabels.SERVICE),
-                        labels.get(ContainerLabels.INSTANCE), port, c.state));
+                        labels.get(ContainerLabels.INSTANCE), port, ContainerState.of(c.state)));
             }
-            return found;
+            return new EngineSurvey(found, taken);
         });
     }
 

@@ -175,4 +175,30 @@ class PortAllocatorTest {
                 .containsExactly(31001, 31003, 31004);
         assertThatThrownBy(allocator::allocate).isInstanceOf(PortsExhaustedException.class);
     }
+
+    @Test
+    void portsTheEngineHoldsAreNotHandedOut() {
+        PortAllocator allocator = new PortAllocator(new PortRange(31_000, 31_003), port -> true);
+
+        allocator.engineHolds(Set.of(31_000, 31_002));
+
+        assertThat(List.of(allocator.allocate(), allocator.allocate())).containsExactly(31_001, 31_003);
+        assertThatThrownBy(allocator::allocate).isInstanceOf(PortsExhaustedException.class);
+    }
+
+    @Test
+    void aConflictedPortStaysOutUntilAListingNoLongerHasIt() {
+        PortAllocator allocator = new PortAllocator(new PortRange(31_000, 31_001), port -> true);
+        allocator.engineHolds(Set.of(31_000));
+        int mine = allocator.allocate();
+        assertThat(mine).isEqualTo(31_001);
+
+        allocator.conflicted(mine);
+        allocator.release(mine); // its container is gone, but the engine said someone else holds the port
+        allocator.engineHolds(Set.of(31_000, 31_001));
+        assertThatThrownBy(allocator::allocate).isInstanceOf(PortsExhaustedException.class);
+
+        allocator.engineHolds(Set.of(31_000));
+        assertThat(allocator.allocate()).isEqualTo(31_001);
+    }
 }

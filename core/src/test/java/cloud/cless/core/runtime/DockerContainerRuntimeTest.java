@@ -32,13 +32,13 @@ class DockerContainerRuntimeTest {
     @RegisterExtension
     static final DockerSupport docker = new DockerSupport();
 
-    private static ExecutorService dockerExecutor;
+    private static EngineExecutors dockerExecutor;
     private static DockerContainerRuntime runtime;
     private static DockerClient client;
 
     @BeforeAll
     static void openRuntime() {
-        dockerExecutor = Executors.newFixedThreadPool(4);
+        dockerExecutor = new EngineExecutors(4, 4);
         runtime = new DockerContainerRuntime(null, dockerExecutor);
         client = DockerSupport.newClient();
     }
@@ -47,7 +47,7 @@ class DockerContainerRuntimeTest {
     static void closeRuntime() throws Exception {
         runtime.close();
         client.close();
-        dockerExecutor.shutdownNow();
+        dockerExecutor.close();
     }
 
     @Test
@@ -119,20 +119,20 @@ class DockerContainerRuntimeTest {
             String myId = await(runtime.create(mine));
             String theirId = await(runtime.create(theirs));
 
-            List<ManagedContainer> listed = await(runtime.listManaged(docker.installationId()));
+            List<ManagedContainer> listed = managed();
             assertThat(listed).extracting(ManagedContainer::id).contains(myId).doesNotContain(theirId);
             ManagedContainer found = listed.stream().filter(c -> c.id().equals(myId)).findFirst().orElseThrow();
             assertThat(found.name()).isEqualTo(mine.name());
             assertThat(found.service()).isEqualTo(mine.labels().get(ContainerLabels.SERVICE));
             assertThat(found.instanceId()).isEqualTo(mine.labels().get(ContainerLabels.INSTANCE));
             assertThat(found.hostPort()).isEqualTo(mine.hostPort());
-            assertThat(found.state()).isEqualTo("created");
-            assertThat(found.isRunning()).isFalse();
+            assertThat(found.state()).isEqualTo(ContainerState.CREATED);
+            assertThat(found.state() == ContainerState.RUNNING).isFalse();
 
             await(runtime.start(myId));
-            assertThat(stateOf(myId)).isEqualTo("running");
+            assertThat(stateOf(myId)).isEqualTo(ContainerState.RUNNING);
 
-            assertThat(await(runtime.listManaged(otherInstallation))).extracting(ManagedContainer::id)
+            assertThat(managed(otherInstallation)).extracting(ManagedContainer::id)
                     .containsExactly(theirId);
             await(runtime.remove(myId));
             await(runtime.remove(theirId));
@@ -150,7 +150,7 @@ class DockerContainerRuntimeTest {
                 valid.env(), labels, null, null);
         String id = await(runtime.create(spec));
 
-        ManagedContainer found = await(runtime.listManaged(docker.installationId())).stream()
+        ManagedContainer found = managed().stream()
                 .filter(c -> c.id().equals(id)).findFirst().orElseThrow();
         assertThat(found.hostPort()).isEqualTo(-1);
 
@@ -164,13 +164,13 @@ class DockerContainerRuntimeTest {
         await(runtime.start(id));
 
         await(runtime.stop(id, 1));
-        assertThat(stateOf(id)).isEqualTo("exited");
+        assertThat(stateOf(id)).isEqualTo(ContainerState.EXITED);
         await(runtime.stop(id, 1));
         await(runtime.remove(id));
         await(runtime.remove(id));
         await(runtime.stop(id, 1));
 
-        assertThat(await(runtime.listManaged(docker.installationId()))).extracting(ManagedContainer::id)
+        assertThat(managed()).extracting(ManagedContainer::id)
                 .doesNotContain(id);
     }
 
@@ -182,7 +182,7 @@ class DockerContainerRuntimeTest {
 
         await(runtime.remove(id));
 
-        assertThat(await(runtime.listManaged(docker.installationId()))).extracting(ManagedContainer::id)
+        assertThat(managed()).extracting(ManagedContainer::id)
                 .doesNotContain(id);
     }
 
@@ -194,9 +194,9 @@ class DockerContainerRuntimeTest {
         DockerSupport.awaitHttp(spec.hostPort(), "/", HTTP_TIMEOUT);
 
         await(runtime.pause(id));
-        assertThat(stateOf(id)).isEqualTo("paused");
+        assertThat(stateOf(id)).isEqualTo(ContainerState.PAUSED);
         await(runtime.unpause(id));
-        assertThat(stateOf(id)).isEqualTo("running");
+        assertThat(stateOf(id)).isEqualTo(ContainerState.RUNNING);
 
         assertThat(DockerSupport.awaitHttp(spec.hostPort(), "/", HTTP_TIMEOUT)).contains(TestImages.HELLO_BODY);
         await(runtime.remove(id));
@@ -255,7 +255,7 @@ class DockerContainerRuntimeTest {
             RuntimeFailure createFailure = failure(unreachable.create(
                     spec(TestImages.HELLO, docker.installationId(), DockerSupport.freeHostPort(), null, null)));
             assertThat(createFailure.kind()).isEqualTo(RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
-            assertThat(failure(unreachable.listManaged(docker.installationId())).kind())
+            assertThat(failure(unreachable.survey(docker.installationId())).kind())
                     .isEqualTo(RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
         }
     }
@@ -276,15 +276,86 @@ class DockerContainerRuntimeTest {
     void shutDownExecutorFailsTheFutureInsteadOfThrowing() {
         ExecutorService closed = Executors.newSingleThreadExecutor();
         closed.shutdown();
-        try (DockerContainerRuntime runtimeOnClosedExecutor = new DockerContainerRuntime(null, closed)) {
+        try (DockerContainerRuntime runtimeOnClosedExecutor = new DockerContainerRuntime(null,
+                new EngineExecutors(closed, closed))) {
             CompletableFuture<Void> ping = runtimeOnClosedExecutor.ping();
 
             assertThat(failure(ping).kind()).isEqualTo(RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
         }
     }
 
-    private static String stateOf(String id) {
-        return await(runtime.listManaged(docker.installationId())).stream()
+    @Test
+    void theSurveyReportsThePortsEveryContainerHoldsCreatedOnesIncluded() {
+        String other = DockerSupport.newInstallationId();
+        try {
+            ContainerSpec created = spec(TestImages.HELLO, other, DockerSupport.freeHostPort(), null, null);
+            ContainerSpec started = spec(TestImages.HELLO, other, DockerSupport.freeHostPort(), null, null);
+            await(runtime.create(created));
+            await(runtime.start(await(runtime.create(started))));
+            // And one no cless made, which only its configuration knows the port of while it is not started.
+            int bare = DockerSupport.freeHostPort();
+            client.createContainerCmd(TestImages.HELLO).withLabels(Map.of(ContainerLabels.INSTALLATION, other))
+                    .withExposedPorts(ExposedPort.tcp(TestImages.PORT))
+                    .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig().withPortBindings(
+                            new com.github.dockerjava.api.model.PortBinding(
+                                    Ports.Binding.bindIpAndPort("127.0.0.1", bare), ExposedPort.tcp(TestImages.PORT))))
+                    .exec();
+
+            EngineSurvey survey = await(runtime.survey(docker.installationId()));
+
+            assertThat(survey.takenPorts()).contains(created.hostPort(), started.hostPort(), bare);
+            assertThat(survey.managed()).extracting(ManagedContainer::name)
+                    .doesNotContain(created.name(), started.name());
+        } finally {
+            DockerSupport.cleanup(other);
+        }
+    }
+
+    @Test
+    void aStartOnAPortAnotherContainerHoldsFailsAsPortTaken() {
+        int port = DockerSupport.freeHostPort();
+        String first = await(runtime.create(spec(TestImages.HELLO, docker.installationId(), port, null, null)));
+        await(runtime.start(first));
+        String second = await(runtime.create(spec(TestImages.HELLO, docker.installationId(), port, null, null)));
+
+        RuntimeFailure failure = failure(runtime.start(second));
+
+        assertThat(failure.kind()).isEqualTo(RuntimeFailure.Kind.PORT_TAKEN);
+        assertThat(failure.getMessage()).contains(second);
+        await(runtime.remove(first));
+        await(runtime.remove(second));
+    }
+
+    @Test
+    void anEngineThatAcceptsAndStaysSilentFailsEachCallAtItsDeadline() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress());
+             DockerContainerRuntime hung = new DockerContainerRuntime("tcp://127.0.0.1:" + silent.getLocalPort(),
+                     dockerExecutor, Duration.ofSeconds(1), DockerContainerRuntime.DEFAULT_PULL_TIMEOUT)) {
+            long began = System.nanoTime();
+
+            RuntimeFailure failure = failure(hung.create(spec(TestImages.HELLO, docker.installationId(),
+                    DockerSupport.freeHostPort(), null, null)));
+
+            assertThat(failure.kind()).isEqualTo(RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
+            assertThat(failure.getMessage()).contains("tcp://127.0.0.1:" + silent.getLocalPort());
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began)).as("ended by its deadline")
+                    .isLessThan(10);
+            assertThat(failure(hung.survey(docker.installationId())).kind())
+                    .isEqualTo(RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
+        }
+    }
+
+    private static List<ManagedContainer> managed() {
+        return managed(docker.installationId());
+    }
+
+    private static List<ManagedContainer> managed(String installationId) {
+        return await(runtime.survey(installationId)).managed();
+    }
+
+    private static ContainerState stateOf(String id) {
+        return managed().stream()
                 .filter(c -> c.id().equals(id)).findFirst().orElseThrow().state();
     }
 

@@ -76,7 +76,11 @@ public final class DockerSupport implements BeforeAllCallback, AfterAllCallback 
 
     /** A docker-java client on {@link #dockerHost()}, for inspecting containers in tests; the caller closes it. */
     public static DockerClient newClient() {
-        String host = dockerHost();
+        return newClient(dockerHost());
+    }
+
+    /** A docker-java client on the engine at {@code host}; the caller closes it. */
+    public static DockerClient newClient(String host) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(host)
                 .build();
@@ -187,11 +191,16 @@ public final class DockerSupport implements BeforeAllCallback, AfterAllCallback 
      * listens and then resets, so refused, reset and empty answers are retried until {@code timeout}.
      */
     public static String awaitHttp(int port, String path, Duration timeout) {
+        return awaitHttp(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), path, timeout);
+    }
+
+    /** As {@link #awaitHttp(int, String, Duration)}, to another address of this machine (a test namespace's). */
+    public static String awaitHttp(InetSocketAddress target, String path, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastFailure = "no attempt";
         while (System.nanoTime() < deadline) {
             try {
-                String response = httpGet(port, path);
+                String response = exchange(target, getRequest(path));
                 if (!response.isEmpty()) {
                     return response;
                 }
@@ -201,13 +210,17 @@ public final class DockerSupport implements BeforeAllCallback, AfterAllCallback 
             }
             sleep(Duration.ofMillis(50));
         }
-        throw new AssertionError("no HTTP response from 127.0.0.1:" + port + path + " within " + timeout + ": "
-                + lastFailure);
+        throw new AssertionError("no HTTP response from " + target.getHostString() + ":" + target.getPort() + path
+                + " within " + timeout + ": " + lastFailure);
     }
 
     /** One {@code GET path HTTP/1.0} to 127.0.0.1:port; returns the raw response, empty when none came. */
     public static String httpGet(int port, String path) throws IOException {
-        return exchange(port, "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+        return exchange(port, getRequest(path));
+    }
+
+    private static String getRequest(String path) {
+        return "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
     }
 
     /**
@@ -215,8 +228,13 @@ public final class DockerSupport implements BeforeAllCallback, AfterAllCallback 
      * the server closes (UTF-8); empty when nothing came.
      */
     public static String exchange(int port, String request) throws IOException {
+        return exchange(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), request);
+    }
+
+    /** As {@link #exchange(int, String)}, to another address of this machine (a test namespace's). */
+    public static String exchange(InetSocketAddress target, String request) throws IOException {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+            socket.connect(target, 2000);
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.UTF_8));

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.ContainerSpec;
 import cloud.cless.core.runtime.DockerContainerRuntime;
+import cloud.cless.core.runtime.EngineExecutors;
+import cloud.cless.core.runtime.EngineSurvey;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -24,19 +24,19 @@ class TestImagesTest {
     @RegisterExtension
     static final DockerSupport docker = new DockerSupport();
 
-    private static ExecutorService dockerExecutor;
+    private static EngineExecutors dockerExecutor;
     private static DockerContainerRuntime runtime;
 
     @BeforeAll
     static void openRuntime() {
-        dockerExecutor = Executors.newFixedThreadPool(2);
+        dockerExecutor = new EngineExecutors(2, 2);
         runtime = new DockerContainerRuntime(null, dockerExecutor);
     }
 
     @AfterAll
     static void closeRuntime() {
         runtime.close();
-        dockerExecutor.shutdownNow();
+        dockerExecutor.close();
     }
 
     @Test
@@ -85,8 +85,8 @@ class TestImagesTest {
 
         DockerSupport.cleanup(other);
 
-        assertThat(runtime.listManaged(other).get(60, TimeUnit.SECONDS)).isEmpty();
-        assertThat(runtime.listManaged(docker.installationId()).get(60, TimeUnit.SECONDS))
+        assertThat(runtime.survey(other).thenApply(EngineSurvey::managed).get(60, TimeUnit.SECONDS)).isEmpty();
+        assertThat(runtime.survey(docker.installationId()).thenApply(EngineSurvey::managed).get(60, TimeUnit.SECONDS))
                 .anySatisfy(container -> assertThat(container.id()).isEqualTo(mine));
         assertThat(theirs).isNotEqualTo(mine);
     }

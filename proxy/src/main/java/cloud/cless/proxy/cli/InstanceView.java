@@ -12,9 +12,9 @@ final class InstanceView {
     private InstanceView() {
     }
 
-    /** One line per instance: ID STATE HOST_PORT CONTAINER OPEN LAST_ACTIVITY COLD_START_MS. */
+    /** One line per instance: ID STATE HOST_PORT CONTAINER IN_FLIGHT LAST_ACTIVITY COLD_START_MS. */
     static void printList(JsonNode instances, PrintWriter out) {
-        Table table = new Table(List.of("ID", "STATE", "HOST_PORT", "CONTAINER", "OPEN", "LAST_ACTIVITY",
+        Table table = new Table(List.of("ID", "STATE", "HOST_PORT", "CONTAINER", "IN_FLIGHT", "LAST_ACTIVITY",
                 "COLD_START_MS"));
         for (JsonNode i : instances) {
             String container = DefinitionView.text(i, "container_id");
@@ -22,7 +22,7 @@ final class InstanceView {
                     DefinitionView.text(i, "host_port"),
                     container == null || container.length() <= SHORT_ID ? container
                             : container.substring(0, SHORT_ID),
-                    DefinitionView.text(i, "open_connections"), DefinitionView.text(i, "last_activity"),
+                    DefinitionView.text(i, "in_flight_requests"), DefinitionView.text(i, "last_activity"),
                     DefinitionView.text(i, "cold_start_ms"));
         }
         table.print(out);

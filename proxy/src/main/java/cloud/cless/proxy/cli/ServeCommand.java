@@ -1,6 +1,7 @@
 package cloud.cless.proxy.cli;
 
 import ch.qos.logback.classic.LoggerContext;
+import cloud.cless.core.DataDirectoryInUseException;
 import cloud.cless.core.store.PostgresEndpoint;
 import cloud.cless.proxy.ClessServer;
 import cloud.cless.proxy.IoMode;
@@ -151,6 +152,9 @@ public final class ServeCommand implements Callable<Integer> {
             server.start();
         } catch (ProxyBindException e) {
             log.error("{}", bindFailureMessage(e));
+            return 1;
+        } catch (DataDirectoryInUseException e) {
+            log.error("cless could not start: {}", e.getMessage());
             return 1;
         } catch (RuntimeException e) {
             log.error("cless could not start: {}", e.getMessage(), e);

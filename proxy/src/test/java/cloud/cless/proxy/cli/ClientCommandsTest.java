@@ -224,7 +224,7 @@ class ClientCommandsTest {
         CliRun table = cless("instances", "hello");
         assertThat(table.code()).as(table.err()).isZero();
         List<String> lines = table.out().lines().toList();
-        assertThat(lines.get(0).split("\\s+")).containsExactly("ID", "STATE", "HOST_PORT", "CONTAINER", "OPEN",
+        assertThat(lines.get(0).split("\\s+")).containsExactly("ID", "STATE", "HOST_PORT", "CONTAINER", "IN_FLIGHT",
                 "LAST_ACTIVITY", "COLD_START_MS");
         assertThat(lines.get(1).split("\\s+")).containsExactly("i1", "ready", "20001", "0123456789ab", "2",
                 "2025-01-02T03:05:05Z", "420");

@@ -2,6 +2,8 @@ package cloud.cless.proxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.DataDirectory;
+import cloud.cless.core.DataDirectoryLock;
 import cloud.cless.proxy.IoMode;
 import cloud.cless.proxy.ServerConfig;
 import java.io.IOException;
@@ -82,6 +84,28 @@ class ServeCommandTest {
                     "--data-dir", dataDir.toString(), "--port-range", "39800-39899");
             assertThat(code).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aDataDirInUseEndsWithExitCode1AndAMessageNamingTheDirAndTheHolder() {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+        logger.addAppender(logs);
+        DataDirectory dir = new DataDirectory(dataDir).create();
+        try (DataDirectoryLock held = dir.lock()) {
+            int code = ClessMain.commandLine().execute("serve", "--bind", "127.0.0.1", "--port", "0",
+                    "--admin-port", "0", "--store", "memory", "--data-dir", dataDir.toString());
+
+            assertThat(code).isEqualTo(1);
+        } finally {
+            logger.detachAppender(logs);
+        }
+        assertThat(logs.list).anySatisfy(event -> assertThat(event.getFormattedMessage())
+                .contains("data directory " + dir.root() + " is in use by another cless")
+                .contains("PID " + ProcessHandle.current().pid()));
     }
 
     @Test

@@ -197,12 +197,15 @@ class EndToEndDockerTest {
     }
 
     private ClessServer startServer() {
+        return new ClessServer(config()).start();
+    }
+
+    private ServerConfig config() {
         int first = 30000 + ThreadLocalRandom.current().nextInt(0, 9000);
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
+        return new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
                 ServerConfig.StoreKind.SQLITE, DockerSupport.dockerHost(), first + "-" + (first + 199),
                 Duration.ofMinutes(5), Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10),
                 Duration.ofSeconds(5), IoMode.AUTO, 2, false, Duration.ofSeconds(1), 100, Duration.ofSeconds(30));
-        return new ClessServer(config).start();
     }
 
     private InetSocketAddress proxy() {
@@ -226,5 +229,86 @@ class EndToEndDockerTest {
                 .filter(c -> service.equals(c.getLabels().get(ContainerLabels.SERVICE)))
                 .filter(c -> !"created".equals(c.getState()))
                 .toList();
+    }
+
+    // ---- faults of issue 8, first written against the code before the fix ----
+
+    @Test
+    void anUpstreamNamedLocalhostIsReached() throws Exception {
+        com.sun.net.httpserver.HttpServer local = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        local.createContext("/", exchange -> {
+            byte[] body = "hello from localhost".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        local.start();
+        try {
+            assertThat(register("{\"name\":\"local\",\"upstream\":\"localhost:" + local.getAddress().getPort()
+                    + "\"}").status()).isEqualTo(201);
+
+            RawHttp.Response answer = RawHttp.get(proxy(), "local.localhost", "/");
+
+            assertThat(answer.status()).as("status, body %s", answer.body()).isEqualTo(200);
+            assertThat(answer.body()).isEqualTo("hello from localhost");
+        } finally {
+            local.stop(0);
+        }
+    }
+
+    @Test
+    void aSecondServerOnTheSameDataDirStopsWithAMessageAndTheFirstKeepsServing() throws Exception {
+        ClessServer second = new ClessServer(config());
+        Throwable refused = null;
+        try {
+            second.start();
+        } catch (RuntimeException e) {
+            refused = e;
+        } finally {
+            second.close();
+        }
+
+        assertThat(refused).as("the second server refused to start").isNotNull();
+        assertThat(refused.getMessage()).contains(dataDir.toAbsolutePath().normalize().toString())
+                .contains("PID " + ProcessHandle.current().pid());
+        RawHttp.Response health = RawHttp.request(proxy(), "GET", "admin.localhost", "/healthz", TOKEN, null);
+        assertThat(health.status()).isEqualTo(200);
+    }
+
+    @Test
+    void aFailedColdStartIsLoggedOnceAndEachClientsErrorOnlyAtDebug() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(logs);
+        String image = "cless-test/absent-" + ThreadLocalRandom.current().nextInt(1_000_000);
+        try {
+            assertThat(register("{\"name\":\"absent\",\"image_name\":\"" + image + "\"}").status()).isEqualTo(201);
+            ExecutorService clients = Executors.newFixedThreadPool(3);
+            try {
+                List<Future<RawHttp.Response>> answers = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    answers.add(clients.submit(() -> RawHttp.get(proxy(), "absent.localhost", "/")));
+                }
+                for (Future<RawHttp.Response> answer : answers) {
+                    assertThat(answer.get(60, java.util.concurrent.TimeUnit.SECONDS).status()).isEqualTo(502);
+                }
+            } finally {
+                clients.shutdownNow();
+            }
+        } finally {
+            root.detachAppender(logs);
+        }
+        double failedStarts = RawHttp.metric(proxy(), TOKEN, "cless_cold_start_failures_total", "absent");
+        List<String> warnings = logs.list.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains(image) && !m.contains("spare"))
+                .toList();
+        assertThat(failedStarts).isGreaterThanOrEqualTo(1);
+        assertThat(warnings).as("warnings naming the image").hasSize((int) failedStarts);
     }
 }

@@ -18,14 +18,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * The Docker engine as far as one cless knows it: a TCP port on 127.0.0.1 relayed to the engine's unix socket. A
  * test stops it (listener and every relayed connection) to make the engine unreachable without touching the shared
  * dockerd, and starts it again on the same port. It can also hold back the engine's event stream, so that cless
- * does not hear of a container's death before a test has seen what a connection to it does. A thread per
- * direction: fine for a test.
+ * does not hear of a container's death before a test has seen what a connection to it does, and it can freeze: it
+ * then still accepts connections but passes nothing on in either direction, as an engine stuck under load does,
+ * until it is thawed. A thread per direction: fine for a test.
  */
 final class EngineForwarder implements Closeable {
     private final Path engineSocket;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final Object eventsLock = new Object();
     private boolean eventsHeld; // guarded by eventsLock
+    private boolean frozen; // guarded by eventsLock
     private int port;
     private ServerSocketChannel listener;
 
@@ -65,6 +67,7 @@ final class EngineForwarder implements Closeable {
 
     @Override
     public void close() throws IOException {
+        thaw();
         releaseEvents();
         stop();
     }
@@ -73,6 +76,21 @@ final class EngineForwarder implements Closeable {
     void holdEvents() {
         synchronized (eventsLock) {
             eventsHeld = true;
+        }
+    }
+
+    /** From now on nothing passes in either direction: connections are accepted and then stay silent. */
+    void freeze() {
+        synchronized (eventsLock) {
+            frozen = true;
+        }
+    }
+
+    /** Passes on what was held while frozen, and everything after. */
+    void thaw() {
+        synchronized (eventsLock) {
+            frozen = false;
+            eventsLock.notifyAll();
         }
     }
 
@@ -132,9 +150,10 @@ final class EngineForwarder implements Closeable {
                             events = eventStream[0];
                         }
                         if (events) {
-                            awaitEventsReleased();
+                            awaitWhile(() -> eventsHeld, "holding events");
                         }
                     }
+                    awaitWhile(() -> frozen, "frozen");
                     while (buffer.hasRemaining()) {
                         to.write(buffer);
                     }
@@ -150,14 +169,15 @@ final class EngineForwarder implements Closeable {
         thread.start();
     }
 
-    private void awaitEventsReleased() throws IOException {
+    /** Blocks while {@code held} is true (read under the lock; {@link #thaw} and {@link #releaseEvents} notify). */
+    private void awaitWhile(java.util.function.BooleanSupplier held, String what) throws IOException {
         synchronized (eventsLock) {
-            while (eventsHeld) {
+            while (held.getAsBoolean()) {
                 try {
                     eventsLock.wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while holding events", e);
+                    throw new IOException("interrupted while " + what, e);
                 }
             }
         }

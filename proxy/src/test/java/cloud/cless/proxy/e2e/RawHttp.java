@@ -117,4 +117,20 @@ final class RawHttp {
                     text.substring(end + separator));
         }
     }
+
+    /**
+     * The value of {@code name{service="..."}} (or of {@code name}, unlabelled, when {@code service} is null) in the
+     * admin API's {@code GET /metrics}, or -1 when it is not there.
+     */
+    static double metric(InetSocketAddress proxy, String token, String name, String service) throws IOException {
+        Response metrics = request(proxy, "GET", "admin.localhost", "/metrics", token, null);
+        for (String line : metrics.body().split("\n")) {
+            boolean matches = service == null ? line.startsWith(name + " ")
+                    : line.startsWith(name + "{") && line.contains("service=\"" + service + "\"");
+            if (matches) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
 }

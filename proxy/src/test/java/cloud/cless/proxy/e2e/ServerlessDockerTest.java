@@ -233,27 +233,25 @@ class ServerlessDockerTest {
 
                 engine.stop();
 
-                long began = System.nanoTime();
-                RawHttp.Response refused = get("cold", "/");
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
-                log.info("A cold service answered {} in {} ms with the engine unreachable", refused.status(), millis);
-                assertThat(refused.status()).isEqualTo(503);
-                assertThat(refused.header("Retry-After")).isNotBlank();
+                Timed refused = timedGet("cold", "with the engine unreachable");
+                long millis = refused.millis();
+                assertThat(refused.response().status()).isEqualTo(503);
+                assertThat(refused.response().header("Retry-After")).isNotBlank();
                 assertThat(millis).as("503 within a second of the request, took %d ms", millis).isLessThan(1_000);
                 assertHello(get("warm", "/"));
                 assertThat(get("cold", "/").status()).isEqualTo(503);
                 // Meanwhile the idle instance of "lapsed" is reaped, but its container cannot be removed yet.
-                Thread.sleep(2_500);
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (RawHttp.metric(proxy(), TOKEN, "cless_containers_unremoved", null) < 1
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(RawHttp.metric(proxy(), TOKEN, "cless_containers_unremoved", null))
+                        .as("containers whose removal waits for the engine").isGreaterThanOrEqualTo(1);
 
                 engine.start();
 
-                long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-                RawHttp.Response recovered = get("cold", "/");
-                while (recovered.status() != 200 && System.nanoTime() < deadline) {
-                    Thread.sleep(250);
-                    recovered = get("cold", "/");
-                }
-                assertHello(recovered);
+                assertHello(awaitStatus("cold", 200, Duration.ofSeconds(45)));
                 assertHello(get("warm", "/"));
                 assertThat(containersOf("cold")).hasSize(1);
                 assertThat(containersOf("warm")).hasSize(1);
@@ -315,12 +313,7 @@ class ServerlessDockerTest {
     // ---- helpers ----
 
     private ClessServer startServer(String dockerHost) {
-        int first = 30000 + ThreadLocalRandom.current().nextInt(0, 9000);
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
-                ServerConfig.StoreKind.SQLITE, dockerHost, first + "-" + (first + 199),
-                Duration.ofMinutes(5), Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10),
-                Duration.ofSeconds(5), IoMode.AUTO, 2, false, Duration.ofSeconds(1), 100, Duration.ofSeconds(30));
-        return new ClessServer(config).start();
+        return startServer(dockerHost, 100);
     }
 
     /** The engine's unix socket, which an {@link EngineForwarder} relays to. */
@@ -397,7 +390,7 @@ class ServerlessDockerTest {
         while (System.nanoTime() < deadline) {
             RawHttp.Response instances = RawHttp.request(proxy(), "GET", "admin.localhost",
                     "/serviceDefinitions/" + service + "/instances", TOKEN, null);
-            if (instances.body().contains("\"open_connections\":1")) {
+            if (instances.body().contains("\"in_flight_requests\":1")) {
                 return;
             }
             Thread.sleep(50);
@@ -413,5 +406,115 @@ class ServerlessDockerTest {
                 // counted as an error by the caller
             }
         }
+    }
+
+    // ---- faults of issue 8, first written against the code before the fix ----
+
+    @Test
+    void aClientThatLeavesTheQueueGivesItsPlaceUpAtOnce() throws Exception {
+        server = startServer(DockerSupport.dockerHost(), 1);
+        register("{\"name\":\"line\",\"image_name\":\"cless-test/hello\",\"concurrency\":1,\"max_instances\":1}");
+        assertHello(get("line", "/"));
+        Future<RawHttp.Response> holder = clients.submit(() -> get("line", "/cgi-bin/slow?10"));
+        awaitOpenConnection("line");
+        try (RawHttp.Connection leaver = RawHttp.open(proxy())) {
+            leaver.write("GET / HTTP/1.1\r\nHost: line.localhost\r\nConnection: close\r\n\r\n");
+            awaitMetric("cless_queue_waits_total", "line", 1);
+        }
+        boolean gaveUp = awaitMetricQuietly("cless_requests_abandoned_total", "line", 1);
+
+        RawHttp.Response next = get("line", "/");
+
+        assertThat(next.status()).as("the next request (the leaver gave up its place: %s), body %s", gaveUp,
+                next.body()).isEqualTo(200);
+        assertThat(holder.get(60, TimeUnit.SECONDS).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aHungEngineEndsColdStartsWithinTheStartupTimeoutThen503sAndClessRecovers() throws Exception {
+        try (EngineForwarder engine = new EngineForwarder(engineSocket()).start()) {
+            try {
+                server = startServer(engine.dockerHost(), 100);
+                register("{\"name\":\"warm\",\"image_name\":\"cless-test/hello\"}");
+                register("{\"name\":\"cold\",\"image_name\":\"cless-test/hello\",\"startup_timeout_seconds\":3}");
+                assertHello(get("warm", "/"));
+
+                engine.freeze();
+
+                Timed timedOut = timedGet("cold", "with the engine frozen");
+                assertThat(timedOut.response().status()).as("status after %d ms, body %s", timedOut.millis(),
+                        timedOut.response().body()).isEqualTo(504);
+                assertThat(timedOut.millis()).as("answered within the 3 s startup timeout and a margin")
+                        .isLessThan(8_000);
+                assertHello(get("warm", "/"));
+
+                // Once the engine is known not to answer (a call of its ran into its deadline), a cold start is
+                // refused at once.
+                RawHttp.Response refused = awaitStatus("cold", 503, Duration.ofSeconds(45));
+                assertThat(refused.header("Retry-After")).isNotBlank();
+                Timed fast = timedGet("cold", "with the engine known not to answer");
+                assertThat(fast.response().status()).isEqualTo(503);
+                assertThat(fast.millis()).isLessThan(1_000);
+
+                engine.thaw();
+
+                assertHello(awaitStatus("cold", 200, Duration.ofSeconds(60)));
+                assertHello(get("warm", "/"));
+            } finally {
+                engine.thaw();
+                closeServer();
+            }
+        }
+    }
+
+    private ClessServer startServer(String dockerHost, int queueSize) {
+        int first = 30000 + ThreadLocalRandom.current().nextInt(0, 9000);
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
+                ServerConfig.StoreKind.SQLITE, dockerHost, first + "-" + (first + 199),
+                Duration.ofMinutes(5), Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10),
+                Duration.ofSeconds(5), IoMode.AUTO, 2, false, Duration.ofSeconds(1), queueSize,
+                Duration.ofSeconds(30));
+        return new ClessServer(config).start();
+    }
+
+    /** A response and how long it took. */
+    private record Timed(RawHttp.Response response, long millis) {
+    }
+
+    private Timed timedGet(String service, String when) throws IOException {
+        long began = System.nanoTime();
+        RawHttp.Response response = get(service, "/");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+        log.info("A cold service answered {} in {} ms {}", response.status(), millis, when);
+        return new Timed(response, millis);
+    }
+
+    /** Asks {@code service} for {@code /} until it answers {@code status}, for up to {@code timeout}. */
+    private RawHttp.Response awaitStatus(String service, int status, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RawHttp.Response response = get(service, "/");
+        while (response.status() != status && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            response = get(service, "/");
+        }
+        assertThat(response.status()).as("waited %s for %d; body %s", timeout, status, response.body())
+                .isEqualTo(status);
+        return response;
+    }
+
+    private boolean awaitMetricQuietly(String name, String service, double value) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (RawHttp.metric(proxy(), TOKEN, name, service) >= value) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    private void awaitMetric(String name, String service, double value) throws Exception {
+        assertThat(awaitMetricQuietly(name, service, value)).as("%s{service=%s} reached %s", name, service, value)
+                .isTrue();
     }
 }

@@ -18,6 +18,17 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
+import cloud.cless.core.port.HostPorts;
+import cloud.cless.core.port.PortAllocator;
+import cloud.cless.core.port.PortRange;
+import cloud.cless.core.runtime.EngineExecutors;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,8 +38,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -38,35 +47,37 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link ContainerInstanceManager} on the real engine through {@link DockerContainerRuntime}. */
-class ContainerInstanceManagerDockerTest {
+/** {@link InstanceLifecycle} on the real engine through {@link DockerContainerRuntime}. */
+class InstanceLifecycleDockerTest {
 
     @RegisterExtension
     static final DockerSupport docker = new DockerSupport();
 
     private static EventLoopGroup group;
-    private static ExecutorService dockerExecutor;
+    /** Laid out as the server lays them out: quick calls and slow ones on pools of their own. */
+    private static EngineExecutors engine;
     private static DockerClient client;
 
-    private final List<ServiceDefinition> registered = new CopyOnWriteArrayList<>();
-    private final List<InstanceLease> leases = new ArrayList<>();
-    private final List<ContainerInstanceManager> managers = new ArrayList<>();
+    private final TestDirectory directory = new TestDirectory();
+    private final List<String> foreignContainers = new ArrayList<>();
+    private final List<InstanceLease> leases = new CopyOnWriteArrayList<>();
+    private final List<InstanceLifecycle> managers = new ArrayList<>();
     private final TestPorts ports = new TestPorts();
     private String installationId;
     private DockerContainerRuntime runtime;
-    private ContainerInstanceManager manager;
+    private InstanceLifecycle manager;
 
     @BeforeAll
     static void startLoops() {
         group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        dockerExecutor = Executors.newFixedThreadPool(8);
+        engine = new EngineExecutors(8, 8);
         client = DockerSupport.newClient();
     }
 
     @AfterAll
     static void stopLoops() throws Exception {
         client.close();
-        dockerExecutor.shutdownNow();
+        engine.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
@@ -74,15 +85,18 @@ class ContainerInstanceManagerDockerTest {
     void createManager() {
         // Per test, so that counting this installation's containers counts this test's only.
         installationId = DockerSupport.newInstallationId();
-        runtime = new DockerContainerRuntime(null, dockerExecutor);
-        manager = newManager(runtime, ports);
+        runtime = new DockerContainerRuntime(null, engine);
+        manager = newManager(runtime, ports, 1);
     }
 
     @AfterEach
     void shutDown() throws Exception {
         try {
+            for (String id : foreignContainers) {
+                client.removeContainerCmd(id).withForce(true).exec();
+            }
             leases.forEach(InstanceLease::release);
-            for (ContainerInstanceManager each : managers) {
+            for (InstanceLifecycle each : managers) {
                 each.shutdown(Duration.ZERO).get(60, TimeUnit.SECONDS);
             }
             assertThat(containers()).as("containers left after shutdown").isEmpty();
@@ -92,12 +106,11 @@ class ContainerInstanceManagerDockerTest {
         }
     }
 
-    private ContainerInstanceManager newManager(DockerContainerRuntime on, HostPorts hostPorts) {
-        ContainerInstanceManager created = new ContainerInstanceManager(on, hostPorts, dockerExecutor,
-                new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId,
-                () -> List.copyOf(registered), Clock.systemUTC(),
-                new InstanceManagerConfig(1, 100, Duration.ofSeconds(10), Duration.ofMillis(200)),
-                new ClessMetrics(new SimpleMeterRegistry()));
+    private InstanceLifecycle newManager(DockerContainerRuntime on, HostPorts hostPorts, int stopGraceSeconds) {
+        InstanceLifecycle created = new InstanceLifecycle(on, hostPorts, engine.control(),
+                new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId, directory,
+                Clock.systemUTC(), new InstanceManagerConfig(stopGraceSeconds, 100, Duration.ofSeconds(10),
+                        Duration.ofMillis(200), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()));
         managers.add(created);
         return created;
     }
@@ -114,14 +127,34 @@ class ContainerInstanceManagerDockerTest {
         return prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
     }
 
-    private InstanceLease lease(ContainerInstanceManager from, ServiceDefinition def) throws Exception {
-        Future<InstanceLease> future = from.acquire(def, group.next());
+    /** An acquire of {@code def}, which is registered first when it is not yet. */
+    private Future<InstanceLease> acquire(InstanceLifecycle from, ServiceDefinition def) {
+        if (directory.current(def.name()) == null) {
+            directory.put(def);
+        }
+        return from.acquire(def, group.next());
+    }
+
+    private InstanceLease lease(InstanceLifecycle from, ServiceDefinition def) throws Exception {
+        Future<InstanceLease> future = acquire(from, def);
         assertThat(future.await(90, TimeUnit.SECONDS)).as("acquire completed").isTrue();
         if (!future.isSuccess()) {
             throw new AssertionError("acquire failed: " + future.cause(), future.cause());
         }
         leases.add(future.getNow());
         return future.getNow();
+    }
+
+    /** Awaits every one of {@code acquired}, which must all succeed, and keeps the leases for the teardown. */
+    private List<InstanceLease> awaitAll(List<Future<InstanceLease>> acquired) throws InterruptedException {
+        List<InstanceLease> got = new ArrayList<>();
+        for (Future<InstanceLease> future : acquired) {
+            assertThat(future.await(120, TimeUnit.SECONDS)).as("acquire completed").isTrue();
+            assertThat(future.cause()).as("acquire failed").isNull();
+            got.add(future.getNow());
+        }
+        leases.addAll(got);
+        return got;
     }
 
     private static AcquireFailure failureOf(Future<?> future) throws InterruptedException {
@@ -153,7 +186,11 @@ class ContainerInstanceManagerDockerTest {
     }
 
     private String stateOf(String containerId) {
-        return client.inspectContainerCmd(containerId).exec().getState().getStatus();
+        try {
+            return client.inspectContainerCmd(containerId).exec().getState().getStatus();
+        } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+            return "removed";
+        }
     }
 
     private static String get(InstanceLease lease, String path) throws Exception {
@@ -179,7 +216,7 @@ class ContainerInstanceManagerDockerTest {
         assertThat(containers()).hasSize(1);
         assertThat(manager.instances(hello.name())).singleElement().satisfies(info -> {
             assertThat(info.state()).isEqualTo(InstanceState.READY);
-            assertThat(info.openConnections()).isEqualTo(2);
+            assertThat(info.inFlightRequests()).isEqualTo(2);
             assertThat(info.containerId()).isEqualTo(containers().get(0).getId());
         });
     }
@@ -201,13 +238,9 @@ class ContainerInstanceManagerDockerTest {
 
         List<Future<InstanceLease>> acquired = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            acquired.add(manager.acquire(hello, group.next()));
+            acquired.add(acquire(manager, hello));
         }
-        for (Future<InstanceLease> future : acquired) {
-            assertThat(future.await(90, TimeUnit.SECONDS)).isTrue();
-            assertThat(future.cause()).isNull();
-            leases.add(future.getNow());
-        }
+        awaitAll(acquired);
 
         assertThat(leases).extracting(InstanceLease::instanceId).containsOnly(leases.get(0).instanceId());
         assertThat(containers()).hasSize(1);
@@ -219,7 +252,7 @@ class ContainerInstanceManagerDockerTest {
         String image = "cless-test/missing-" + ThreadLocalRandom.current().nextInt(1_000_000) + ":v1";
         ServiceDefinition missing = service(unique("missing"), image).build();
 
-        AcquireFailure failure = failureOf(manager.acquire(missing, group.next()));
+        AcquireFailure failure = failureOf(acquire(manager, missing));
 
         assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
         assertThat(failure.getMessage()).contains(missing.name(), image);
@@ -265,10 +298,9 @@ class ContainerInstanceManagerDockerTest {
         leases.clear();
         // The first manager is left as if its process had died; the second takes over.
         managers.remove(manager);
-        registered.add(hello);
-        registered.add(stopped);
+        directory.remove(unknown.name()); // deleted while no cless ran
         TestPorts secondPorts = new TestPorts();
-        ContainerInstanceManager second = newManager(runtime, secondPorts);
+        InstanceLifecycle second = newManager(runtime, secondPorts, 1);
 
         second.start().get(60, TimeUnit.SECONDS);
 
@@ -335,13 +367,12 @@ class ContainerInstanceManagerDockerTest {
 
     @Test
     void unreachableEngineFailsColdStartsAtOnceAsUnavailable() throws Exception {
-        try (DockerContainerRuntime unreachable = new DockerContainerRuntime("tcp://127.0.0.1:1", dockerExecutor)) {
-            ContainerInstanceManager down = newManager(unreachable, ports);
+        try (DockerContainerRuntime unreachable = new DockerContainerRuntime("tcp://127.0.0.1:1", engine)) {
+            InstanceLifecycle down = newManager(unreachable, ports, 1);
             managers.remove(down);
             try {
                 down.start().get(30, TimeUnit.SECONDS);
-                Future<InstanceLease> acquired = down.acquire(service(unique("hello"), TestImages.HELLO).build(),
-                        group.next());
+                Future<InstanceLease> acquired = acquire(down, service(unique("hello"), TestImages.HELLO).build());
 
                 assertThat(acquired.isDone()).as("failed without waiting on the engine").isTrue();
                 AcquireFailure failure = failureOf(acquired);
@@ -371,7 +402,7 @@ class ContainerInstanceManagerDockerTest {
         manager.start().get(60, TimeUnit.SECONDS);
         ServiceDefinition exits = service(unique("exits"), image).startupTimeoutSeconds(60).build();
 
-        AcquireFailure failure = failureOf(manager.acquire(exits, group.next()));
+        AcquireFailure failure = failureOf(acquire(manager, exits));
 
         assertThat(failure.reason()).isEqualTo(AcquireFailure.Reason.START_FAILED);
         assertThat(failure.getMessage()).contains(exits.name(), image, "exited while starting");
@@ -384,13 +415,9 @@ class ContainerInstanceManagerDockerTest {
 
         List<Future<InstanceLease>> acquired = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            acquired.add(manager.acquire(busy, group.next()));
+            acquired.add(acquire(manager, busy));
         }
-        for (Future<InstanceLease> future : acquired) {
-            assertThat(future.await(90, TimeUnit.SECONDS)).isTrue();
-            assertThat(future.cause()).isNull();
-            leases.add(future.getNow());
-        }
+        awaitAll(acquired);
 
         assertThat(leases).extracting(InstanceLease::instanceId).doesNotHaveDuplicates();
         assertThat(containers()).hasSize(3);
@@ -402,7 +429,7 @@ class ContainerInstanceManagerDockerTest {
     @Test
     void idleContainerIsStoppedAndRemovedAndTheNextAcquireStartsAnother() throws Exception {
         ServiceDefinition idle = service(unique("idle"), TestImages.HELLO).idleTimeoutSeconds(1).build();
-        registered.add(idle);
+        directory.put(idle);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, idle);
         first.release();
@@ -421,7 +448,7 @@ class ContainerInstanceManagerDockerTest {
     void aRegisteredServiceGetsACreatedContainerWhichTheNextColdStartStarts() throws Exception {
         manager.start().get(60, TimeUnit.SECONDS);
         ServiceDefinition hello = service(unique("spare"), TestImages.HELLO).build();
-        registered.add(hello);
+        directory.put(hello);
         manager.serviceCreated(hello);
 
         Container spare = awaitSpare(hello.name(), null);
@@ -437,7 +464,7 @@ class ContainerInstanceManagerDockerTest {
     @Test
     void afterAnIdleStopTheNextRequestStartsThePreCreatedContainer() throws Exception {
         ServiceDefinition idle = service(unique("respare"), TestImages.HELLO).idleTimeoutSeconds(1).build();
-        registered.add(idle);
+        directory.put(idle);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, idle);
         String firstId = containerIdOf(idle.name(), first);
@@ -456,7 +483,7 @@ class ContainerInstanceManagerDockerTest {
     void pauseModePausesTheIdleContainerAndTheNextRequestIsAnsweredByTheSameOne() throws Exception {
         ServiceDefinition napper = service(unique("napper"), TestImages.HELLO).idleTimeoutSeconds(1)
                 .idleAction(cloud.cless.core.service.IdleAction.PAUSE).build();
-        registered.add(napper);
+        directory.put(napper);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, napper);
         String containerId = containerIdOf(napper.name(), first);
@@ -465,13 +492,109 @@ class ContainerInstanceManagerDockerTest {
 
         waitUntil(() -> manager.instances(napper.name()).stream().anyMatch(i -> i.state() == InstanceState.PAUSED));
         waitUntil(() -> "paused".equals(stateOf(containerId)));
-        Thread.sleep(1_500); // longer than the idle timeout again: a paused container stays
-        assertThat(stateOf(containerId)).isEqualTo("paused");
 
         InstanceLease next = lease(manager, napper);
         assertThat(next.instanceId()).isEqualTo(first.instanceId());
         assertThat(containerIdOf(napper.name(), next)).isEqualTo(containerId);
         assertThat(get(next, "/")).contains(" 200 ").contains(TestImages.HELLO_BODY);
         assertThat(stateOf(containerId)).isEqualTo("running");
+    }
+
+    // ---- ports and engine work that must not starve cold starts ----
+
+    /**
+     * A container outside this installation created with a binding on 127.0.0.1:{@code port} but not started (as
+     * another installation's spare is): nothing listens there, so a bind check finds the port free, yet the
+     * container takes it when it starts.
+     */
+    private String foreignContainer(int port) {
+        String id = client.createContainerCmd(TestImages.HELLO)
+                .withLabels(Map.of(ContainerLabels.INSTALLATION, installationId))
+                .withExposedPorts(ExposedPort.tcp(TestImages.PORT))
+                .withHostConfig(HostConfig.newHostConfig().withPortBindings(new PortBinding(
+                        Ports.Binding.bindIpAndPort("127.0.0.1", port), ExposedPort.tcp(TestImages.PORT))))
+                .exec().getId();
+        foreignContainers.add(id);
+        return id;
+    }
+
+    /** The first of {@code count} consecutive ports in the test range that are all free now. */
+    private static int freeRun(int count) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int first = ThreadLocalRandom.current().nextInt(30000, 39999 - count);
+            boolean free = true;
+            for (int port = first; port < first + count && free; port++) {
+                try (ServerSocket socket = new ServerSocket()) {
+                    socket.bind(new InetSocketAddress("127.0.0.1", port));
+                } catch (IOException taken) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return first;
+            }
+        }
+        throw new AssertionError("no run of " + count + " free ports");
+    }
+
+    @Test
+    void aPortAnotherContainerHoldsIsNeverHandedOut() throws Exception {
+        int first = freeRun(2);
+        foreignContainer(first);
+        InstanceLifecycle narrow = newManager(runtime, new PortAllocator(new PortRange(first, first + 1)), 1);
+        narrow.start().get(60, TimeUnit.SECONDS);
+
+        InstanceLease lease = lease(narrow, service(unique("narrow"), TestImages.HELLO).build());
+
+        assertThat(lease.address().getPort()).isEqualTo(first + 1);
+        assertThat(get(lease, "/")).contains(TestImages.HELLO_BODY);
+    }
+
+    @Test
+    void twentyServicesColdStartedAtOnceGetDistinctFreePorts() throws Exception {
+        int first = freeRun(40);
+        List<Integer> foreign = List.of(first, first + 3, first + 7, first + 11, first + 15);
+        foreign.forEach(this::foreignContainer);
+        InstanceLifecycle many = newManager(runtime, new PortAllocator(new PortRange(first, first + 39)), 1);
+        many.start().get(60, TimeUnit.SECONDS);
+
+        List<Future<InstanceLease>> acquired = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            acquired.add(acquire(many, service(unique("many" + i), TestImages.HELLO).build()));
+        }
+        List<InstanceLease> started = awaitAll(acquired);
+
+        assertThat(started).extracting(l -> l.address().getPort()).doesNotHaveDuplicates()
+                .doesNotContainAnyElementsOf(foreign);
+        for (InstanceLease lease : started) {
+            assertThat(get(lease, "/")).contains(TestImages.HELLO_BODY);
+        }
+    }
+
+    @Test
+    void aColdStartDoesNotWaitBehindContainersThatAreSlowToStop() throws Exception {
+        InstanceLifecycle slowStops = newManager(runtime, ports, 10);
+        slowStops.start().get(60, TimeUnit.SECONDS);
+        List<ServiceDefinition> idle = new ArrayList<>();
+        List<Future<InstanceLease>> warm = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            ServiceDefinition def = service(unique("stubborn" + i), TestImages.HELLO).idleTimeoutSeconds(1).build();
+            idle.add(def);
+            warm.add(acquire(slowStops, def));
+        }
+        List<InstanceLease> served = awaitAll(warm);
+        List<String> reaped = new ArrayList<>();
+        for (int i = 0; i < served.size(); i++) {
+            reaped.add(slowStops.instances(idle.get(i).name()).get(0).containerId());
+            served.get(i).release();
+        }
+        // busybox as PID 1 ignores SIGTERM: each of these stops takes the whole 10 s grace, all at once.
+        waitUntil(() -> idle.stream().allMatch(def -> slowStops.instances(def.name()).isEmpty()));
+
+        InstanceLease lease = lease(slowStops, service(unique("cold"), TestImages.HELLO).build());
+
+        assertThat(reaped).as("reaped containers still stopping when the cold start was ready")
+                .allMatch(id -> "running".equals(stateOf(id)));
+        assertThat(get(lease, "/")).contains(TestImages.HELLO_BODY);
     }
 }

@@ -1,0 +1,261 @@
+package cloud.cless.core.instance;
+
+import cloud.cless.core.port.HostPorts;
+import cloud.cless.core.runtime.ContainerRuntime;
+import cloud.cless.core.runtime.ContainerSpec;
+import cloud.cless.core.runtime.RuntimeFailure;
+import cloud.cless.core.service.ContainerTemplate;
+import cloud.cless.core.service.ResolvedService;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One container per service created ahead of need but not started, so that a cold start is only a start and the
+ * readiness wait. Made once containers left from an earlier run are reconciled, at registration, and again
+ * whenever one is taken. A spare whose creation failed for a reason other than an unreachable engine is not tried
+ * again until a start succeeds or the definition is written again, so a missing image is not pulled in a loop.
+ */
+final class Spares {
+    private static final Logger log = LoggerFactory.getLogger(Spares.class);
+
+    /** A created (or being created) container; it holds its host port from the moment its creation begins. */
+    static final class Spare {
+        final String id;
+        final String service;
+        final ContainerTemplate template;
+        /** Completes with the container id once it exists, or exceptionally when creating it failed. */
+        final CompletableFuture<String> created = new CompletableFuture<>();
+        volatile int hostPort = -1;
+        /** When the container came to exist; until then the largest value, so no listing can miss it. */
+        volatile long createdAtMillis = Long.MAX_VALUE;
+
+        Spare(String id, String service, ContainerTemplate template) {
+            this.id = id;
+            this.service = service;
+            this.template = template;
+        }
+
+        String containerName() {
+            return ContainerSpec.name(service, id);
+        }
+
+        String containerId() {
+            return created.isDone() && !created.isCompletedExceptionally() ? created.join() : null;
+        }
+    }
+
+    /** One service's spare, and whether making one failed. */
+    private static final class Slot {
+        Spare spare;
+        boolean failed;
+    }
+
+    private final ContainerRuntime runtime;
+    private final HostPorts ports;
+    private final Executor control;
+    private final String installationId;
+    private final Clock clock;
+    private final Supplier<String> newInstanceId;
+    private final Retirement retirement;
+    private final BooleanSupplier mayCreate;
+    private final Consumer<Throwable> engineFailed;
+    private final Map<String, Slot> slots = new HashMap<>(); // guarded by this
+    private boolean closed; // guarded by this
+
+    Spares(ContainerRuntime runtime, HostPorts ports, Executor control, String installationId, Clock clock,
+           Supplier<String> newInstanceId, Retirement retirement, BooleanSupplier mayCreate,
+           Consumer<Throwable> engineFailed) {
+        this.runtime = runtime;
+        this.ports = ports;
+        this.control = control;
+        this.installationId = installationId;
+        this.clock = clock;
+        this.newInstanceId = newInstanceId;
+        this.retirement = retirement;
+        this.mayCreate = mayCreate;
+        this.engineFailed = engineFailed;
+    }
+
+    /** Makes {@code service}'s spare when it has none, none failed, and containers may be created now. */
+    void replenish(ResolvedService service) {
+        if (!mayCreate.getAsBoolean()) {
+            return;
+        }
+        Spare spare;
+        synchronized (this) {
+            Slot slot = closed ? null : slots.computeIfAbsent(service.name(), name -> new Slot());
+            if (slot == null || slot.spare != null || slot.failed) {
+                return;
+            }
+            spare = new Spare(newInstanceId.get(), service.name(), service.container());
+            slot.spare = spare;
+        }
+        create(spare);
+    }
+
+    /** Takes {@code service}'s spare if it is made from {@code template}; the caller owns it from now on. */
+    synchronized Spare take(String service, ContainerTemplate template) {
+        Slot slot = slots.get(service);
+        if (slot == null || slot.spare == null || !slot.spare.template.equals(template)) {
+            return null;
+        }
+        Spare spare = slot.spare;
+        slot.spare = null;
+        return spare;
+    }
+
+    /** The service's definition was written: a spare of another template goes, and a failed one may be tried. */
+    void defined(ResolvedService service) {
+        Spare outdated = null;
+        synchronized (this) {
+            Slot slot = slots.computeIfAbsent(service.name(), name -> new Slot());
+            slot.failed = false;
+            if (slot.spare != null && !slot.spare.template.equals(service.container())) {
+                outdated = slot.spare;
+                slot.spare = null;
+            }
+        }
+        discard(outdated, "definition changed");
+        replenish(service);
+    }
+
+    /** A start of {@code service} worked: what failed before (a missing image, say) works now. */
+    synchronized void startSucceeded(String service) {
+        Slot slot = slots.get(service);
+        if (slot != null) {
+            slot.failed = false;
+        }
+    }
+
+    /** The service was deleted: its spare goes. */
+    void deleted(String service) {
+        Slot slot;
+        synchronized (this) {
+            slot = slots.remove(service);
+        }
+        discard(slot == null ? null : slot.spare, "service deleted");
+    }
+
+    /** cless shuts down: every spare goes, and none is made again; completes once their removals were tried. */
+    CompletableFuture<Void> discardAll() {
+        List<Spare> all;
+        synchronized (this) {
+            closed = true;
+            all = slots.values().stream().map(slot -> slot.spare).filter(Objects::nonNull).toList();
+            slots.clear();
+        }
+        return CompletableFuture.allOf(all.stream().map(spare -> discard(spare, "shutting down"))
+                .toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Drops the spares created before {@code listedAtMillis} whose containers that listing ({@code listed}) did not
+     * have: they were removed behind cless's back.
+     */
+    void vanished(Set<String> listed, long listedAtMillis) {
+        dropIf(spare -> spare.createdAtMillis < listedAtMillis && !listed.contains(spare.containerId()),
+                "its container vanished");
+    }
+
+    /** The container {@code containerId} died or was removed: if it was a spare, the next one is made later. */
+    void containerGone(String containerId) {
+        dropIf(spare -> containerId.equals(spare.containerId()), "its container exited");
+    }
+
+    private void dropIf(Predicate<Spare> gone, String reason) {
+        List<Spare> dropped = new ArrayList<>();
+        synchronized (this) {
+            for (Slot slot : slots.values()) {
+                if (slot.spare != null && gone.test(slot.spare)) {
+                    dropped.add(slot.spare);
+                    slot.spare = null;
+                }
+            }
+        }
+        dropped.forEach(spare -> retirement.retire(target(spare), false, reason));
+    }
+
+    /** Whether {@code id} is a spare's instance id or container id. */
+    synchronized boolean knows(String id) {
+        for (Slot slot : slots.values()) {
+            Spare spare = slot.spare;
+            if (spare != null && (id.equals(spare.id) || id.equals(spare.containerId()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void create(Spare spare) {
+        CompletableFuture.supplyAsync(ports::allocate, control)
+                .thenCompose(port -> {
+                    spare.hostPort = port;
+                    return runtime.create(ContainerSpec.forInstance(installationId, spare.service, spare.id,
+                            spare.template, port));
+                })
+                .whenComplete((containerId, err) -> {
+                    if (err == null) {
+                        spare.createdAtMillis = clock.millis();
+                        log.debug("Created spare container {} ({}) of service {} on port {}", spare.containerName(),
+                                Instance.shortId(containerId), spare.service, spare.hostPort);
+                        spare.created.complete(containerId);
+                    } else {
+                        creationFailed(spare, Failures.unwrap(err));
+                    }
+                });
+    }
+
+    private void creationFailed(Spare spare, Throwable cause) {
+        boolean engineDown = RuntimeFailure.is(cause, RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
+        boolean news;
+        synchronized (this) {
+            Slot slot = slots.get(spare.service);
+            news = slot != null && slot.spare == spare;
+            if (news) {
+                slot.spare = null;
+                slot.failed = !engineDown; // an unreachable engine: spares are made again once it is back
+            }
+        }
+        if (news && !engineDown) {
+            log.warn("Could not create a spare container of service {} (image {}); cold starts create their own until"
+                    + " one succeeds: {}", spare.service, spare.template.image(), cause.getMessage());
+        }
+        if (engineDown) {
+            engineFailed.accept(cause);
+        }
+        // A create the engine never answered may still have made the container: it goes by name, port held until then.
+        retirement.retire(new Retirement.Target("spare container", spare.service, spare.containerName(), null,
+                spare.hostPort, engineDown && spare.hostPort > 0), false, "its creation failed");
+        spare.created.completeExceptionally(cause);
+    }
+
+    /** Removes a spare no longer wanted once its creation is over; completes once its removal was tried. */
+    private CompletableFuture<Void> discard(Spare spare, String reason) {
+        if (spare == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        // A failed creation cleaned up after itself already.
+        return spare.created.handle((containerId, err) -> err == null
+                        ? retirement.retire(target(spare), false, reason)
+                        : CompletableFuture.<Void>completedFuture(null))
+                .thenCompose(removal -> removal);
+    }
+
+    private static Retirement.Target target(Spare spare) {
+        return new Retirement.Target("spare container", spare.service, spare.containerName(), spare.containerId(),
+                spare.hostPort, true);
+    }
+}

@@ -1,0 +1,32 @@
+package cloud.cless.core.service;
+
+import java.time.Duration;
+
+/**
+ * How a container service scales, with every default resolved: the lifecycle reads these and never a nullable
+ * field of a {@link ServiceDefinition}.
+ *
+ * @param minInstances instances kept running (awake) even when idle
+ * @param maxInstances instances at most; at this many, requests wait in the service's queue
+ * @param concurrency  target of in-flight requests per instance; 0 means no limit
+ * @param idleTimeout  how long an instance without in-flight requests stays before it is stopped or paused
+ * @param idleAction   what happens to an instance idle for {@code idleTimeout}
+ */
+public record ScalingSettings(int minInstances, int maxInstances, int concurrency, Duration idleTimeout,
+                              IdleAction idleAction) {
+
+    public ScalingSettings {
+        if (minInstances < 0 || maxInstances < 1 || concurrency < 0) {
+            throw new IllegalArgumentException("scaling out of range: min " + minInstances + ", max " + maxInstances
+                    + ", concurrency " + concurrency);
+        }
+        if (idleTimeout.isNegative() || idleAction == null) {
+            throw new IllegalArgumentException("idle settings out of range: " + idleTimeout + ", " + idleAction);
+        }
+    }
+
+    /** True when one more in-flight request fits on an instance that has {@code inFlight} already. */
+    public boolean hasRoom(int inFlight) {
+        return concurrency == 0 || inFlight < concurrency;
+    }
+}
