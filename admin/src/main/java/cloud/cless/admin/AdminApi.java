@@ -8,6 +8,7 @@ import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.store.DuplicateServiceException;
 import cloud.cless.core.store.ServiceNotFoundException;
+import cloud.cless.core.store.StoreUnavailableException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -35,6 +36,8 @@ final class AdminApi {
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
     /** The Prometheus text exposition format, version 0.0.4. */
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    /** A database outage is seconds at the least: a client need not retry sooner. */
+    private static final String STORE_RETRY_AFTER_SECONDS = "5";
 
     private final ServiceRegistry registry;
     private final InstanceManager instances;
@@ -187,6 +190,13 @@ final class AdminApi {
         }
         if (cause instanceof RevisionInUseException e) {
             return error(HttpResponseStatus.CONFLICT, "conflict", e.getMessage());
+        }
+        if (cause instanceof StoreUnavailableException e) {
+            // Nothing was written; reads keep being served from memory meanwhile.
+            log.warn("Admin API {} {}: {}", method, path, e.getMessage());
+            return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "store_unavailable", e.getMessage()
+                    + "; nothing was changed, try again once the database is back")
+                    .withHeader(HttpHeaderNames.RETRY_AFTER.toString(), STORE_RETRY_AFTER_SECONDS);
         }
         log.error("Admin API {} {} failed", method, path, cause);
         return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",

@@ -10,6 +10,7 @@ import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.ServiceStore;
 import cloud.cless.core.store.StoreException;
+import cloud.cless.core.store.StoreUnavailableException;
 import io.netty.buffer.Unpooled;
 import java.util.List;
 import java.util.Optional;
@@ -199,7 +200,44 @@ class AdminHandlerTest {
 
     @Test
     void unexpectedFailureIs500WithoutDetails() throws Exception {
-        ServiceStore failing = new ServiceStore() {
+        try (HttpExchange broken = new HttpExchange(pipelineOn(failingStore(
+                new StoreException("disk on fire", null))))) {
+            broken.send(post("/serviceDefinitions", "{\"name\":\"a\",\"image_name\":\"img\"}"));
+            HttpExchange.Response response = broken.awaitOne();
+            assertThat(response.status()).isEqualTo(500);
+            assertThat(response.body()).isEqualTo(
+                    "{\"error\":\"internal_error\",\"message\":\"internal error; the server log has the details\"}");
+            assertThat(broken.channel.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void aStoreOutOfReachIs503SayingSoWhileReadsAreServed() throws Exception {
+        String message = "service store jdbc:postgresql://db.example/cless?user=cless&password=*** is unreachable:"
+                + " cannot write service 'a': Connection refused";
+        try (HttpExchange broken = new HttpExchange(pipelineOn(failingStore(
+                new StoreUnavailableException(message, null))))) {
+            broken.send(post("/serviceDefinitions", "{\"name\":\"a\",\"image_name\":\"img\"}"));
+            HttpExchange.Response response = broken.awaitOne();
+            assertThat(response.status()).isEqualTo(503);
+            assertThat(response.headers().get("Retry-After")).isNotBlank();
+            assertThat(response.body()).contains("\"error\":\"store_unavailable\"")
+                    .contains("is unreachable").contains("jdbc:postgresql://db.example/cless?user=cless&password=***");
+            broken.send("GET /serviceDefinitions HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH + "\r\n");
+            assertThat(broken.awaitOne().status()).isEqualTo(200);
+            assertThat(broken.channel.isOpen()).isTrue();
+        }
+    }
+
+    private AdminPipeline pipelineOn(ServiceStore store) {
+        ServiceRegistry registry = new ServiceRegistry(store, new ServiceValidator(),
+                new DefinitionDefaults("localhost", 300, 30), fixture.blocking);
+        return new AdminPipeline(registry, fixture.instances, AdminToken.of(AdminFixture.TOKEN), fixture.metrics);
+    }
+
+    /** A store that reads as empty and fails every write with {@code failure}. */
+    private static ServiceStore failingStore(RuntimeException failure) {
+        return new ServiceStore() {
             @Override
             public List<RegisteredService> list() {
                 return List.of();
@@ -216,34 +254,13 @@ class AdminHandlerTest {
             }
 
             @Override
-            public void create(RegisteredService service) {
-                throw new StoreException("disk on fire while storing " + service.name(), null);
-            }
-
-            @Override
-            public void update(RegisteredService service) {
-                throw new StoreException("disk on fire", null);
-            }
-
-            @Override
-            public boolean delete(String name) {
-                return false;
+            public <T> T write(String name, Plan<T> plan) {
+                throw failure;
             }
 
             @Override
             public void close() {
             }
         };
-        ServiceRegistry registry = new ServiceRegistry(failing, new ServiceValidator(),
-                new DefinitionDefaults("localhost", 300, 30), fixture.blocking);
-        try (HttpExchange broken = new HttpExchange(
-                new AdminPipeline(registry, fixture.instances, AdminToken.of(AdminFixture.TOKEN), fixture.metrics))) {
-            broken.send(post("/serviceDefinitions", "{\"name\":\"a\",\"image_name\":\"img\"}"));
-            HttpExchange.Response response = broken.awaitOne();
-            assertThat(response.status()).isEqualTo(500);
-            assertThat(response.body()).isEqualTo(
-                    "{\"error\":\"internal_error\",\"message\":\"internal error; the server log has the details\"}");
-            assertThat(broken.channel.isOpen()).isTrue();
-        }
     }
 }

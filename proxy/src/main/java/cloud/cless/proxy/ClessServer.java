@@ -17,9 +17,6 @@ import cloud.cless.core.runtime.EngineExecutors;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
-import cloud.cless.core.store.MemoryServiceStore;
-import cloud.cless.core.store.ServiceStore;
-import cloud.cless.core.store.SqliteServiceStore;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
@@ -117,12 +114,9 @@ public final class ClessServer implements AutoCloseable {
         ExecutorService storeCalls = BoundedExecutor.newFixed("cless-store", STORE_THREADS, STORE_QUEUE);
         opened.push(() -> shutdownExecutor(storeCalls));
 
-        ServiceStore store = switch (config.store()) {
-            case SQLITE -> new SqliteServiceStore(dataDir.resolve("cless.db"));
-            case MEMORY -> new MemoryServiceStore();
-        };
+        StoreSetup store = StoreSetup.open(config, dataDir, System.getenv());
         opened.push(store);
-        registry = new ServiceRegistry(store,
+        registry = new ServiceRegistry(store.store(),
                 new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost())),
                 new DefinitionDefaults(config.domain(), seconds(config.idleTimeout()),
                         seconds(config.startupTimeout())),
@@ -138,6 +132,7 @@ public final class ClessServer implements AutoCloseable {
                 new InstanceManagerConfig((int) config.stopTimeout().toSeconds(), config.queueSize(),
                         config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL), metrics);
         registry.addListener(instances);
+        store.follow(registry);
         awaitReconcile();
 
         AdminToken token = AdminToken.resolve(config.adminToken(), dataDir);

@@ -30,6 +30,7 @@ import java.util.Locale;
  * @param queueSize            connections that may wait for a service at {@code max_instances}
  * @param queueTimeout         how long such a connection waits before it gets 503
  * @param revisionHistory      the newest revisions of a service kept whatever their traffic (at least 1)
+ * @param storeUrl             the JDBC URL of the shared database with {@link StoreKind#POSTGRES}, else null
  */
 public record ServerConfig(
         String bind,
@@ -53,10 +54,11 @@ public record ServerConfig(
         Duration stopTimeout,
         int queueSize,
         Duration queueTimeout,
-        int revisionHistory) {
+        int revisionHistory,
+        String storeUrl) {
 
-    /** Where service definitions are kept. */
-    public enum StoreKind { SQLITE, MEMORY }
+    /** Where service definitions are kept: this host's SQLite file, memory, or a PostgreSQL database replicas share. */
+    public enum StoreKind { SQLITE, MEMORY, POSTGRES }
 
     public ServerConfig {
         domain = domain.toLowerCase(Locale.ROOT);
@@ -65,6 +67,26 @@ public record ServerConfig(
         if (revisionHistory < 1) {
             throw new IllegalArgumentException("--revision-history must be at least 1, got " + revisionHistory);
         }
+        storeUrl = storeUrl == null || storeUrl.isBlank() ? null : storeUrl.strip();
+        if (store == StoreKind.POSTGRES && storeUrl == null) {
+            throw new IllegalArgumentException("--store postgres needs --store-url, the database's JDBC URL (e.g."
+                    + " jdbc:postgresql://db.example:5432/cless?user=cless)");
+        }
+        if (store != StoreKind.POSTGRES && storeUrl != null) {
+            throw new IllegalArgumentException("--store-url is only used with --store postgres, not with --store "
+                    + store.name().toLowerCase(Locale.ROOT));
+        }
+    }
+
+    /** A configuration of a store of this host alone ({@code --store sqlite} or {@code memory}). */
+    public ServerConfig(String bind, int port, String domain, String adminHost, int adminPort, String adminToken,
+                        Path dataDir, StoreKind store, String dockerHost, String portRange, Duration idleTimeout,
+                        Duration startupTimeout, int maxHeaderSize, Duration headerTimeout, Duration drainTimeout,
+                        IoMode io, int eventLoopThreads, boolean allowRemoteUpstreams, Duration stopTimeout,
+                        int queueSize, Duration queueTimeout, int revisionHistory) {
+        this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
+                idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
+                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, null);
     }
 
     /** A configuration that keeps the default revision history. */
@@ -75,6 +97,7 @@ public record ServerConfig(
                         int queueSize, Duration queueTimeout) {
         this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
-                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, ServiceRegistry.DEFAULT_REVISION_HISTORY);
+                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, ServiceRegistry.DEFAULT_REVISION_HISTORY,
+                null);
     }
 }

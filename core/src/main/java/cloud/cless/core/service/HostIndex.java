@@ -51,12 +51,6 @@ public final class HostIndex {
         return all;
     }
 
-    /** The name of the service that {@code host} leads to, as its own host or a tag's; null when none. */
-    String ownerOf(String host) {
-        Route route = byHost.get(host);
-        return route == null ? null : route.service().name();
-    }
-
     void put(RegisteredService service) {
         RegisteredService previous = byName.put(service.name(), service);
         // New routes first: a host that stays never misses; hosts that went are removed after.
@@ -65,7 +59,7 @@ public final class HostIndex {
         if (previous != null) {
             for (String host : routes(previous).keySet()) {
                 if (!routes.containsKey(host)) {
-                    byHost.remove(host);
+                    release(host, service.name());
                 }
             }
         }
@@ -73,16 +67,22 @@ public final class HostIndex {
 
     void remove(RegisteredService service) {
         byName.remove(service.name(), service);
-        routes(service).keySet().forEach(byHost::remove);
+        routes(service).keySet().forEach(host -> release(host, service.name()));
+    }
+
+    /**
+     * Drops {@code host} unless another service has it by now: changes seen in the shared store may come in
+     * another order than they were made (the service that took a host before the one that gave it up).
+     */
+    private void release(String host, String service) {
+        byHost.computeIfPresent(host, (h, route) -> route.service().name().equals(service) ? null : route);
     }
 
     /** Every host of {@code service} with its route. */
     static Map<String, Route> routes(RegisteredService service) {
         Map<String, Route> routes = new LinkedHashMap<>();
-        String host = service.definition().host();
-        routes.put(host, Route.of(service));
-        service.traffic().tags().forEach((tag, revision) ->
-                routes.put(TagHost.of(tag, host), Route.tagged(service, tag, revision)));
+        HostClaims.of(service).forEach((host, tag) -> routes.put(host, tag == null ? Route.of(service)
+                : Route.tagged(service, tag, service.traffic().tags().get(tag))));
         return routes;
     }
 }

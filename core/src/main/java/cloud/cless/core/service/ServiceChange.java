@@ -39,6 +39,26 @@ record ServiceChange(Kind kind, RegisteredService previous, RegisteredService cu
         deleted = List.copyOf(deleted);
     }
 
+    /**
+     * The change that takes a service from {@code before} to {@code after} (null: none), told as if it had been
+     * made here in one step: for what another replica changed, seen in the shared store. A change to the
+     * definition beyond its traffic is an {@link Kind#UPDATE}; a revision is created when the latest is new (earlier
+     * new ones, made by changes this replica did not see, are in the snapshot only), deleted when it is gone.
+     */
+    static ServiceChange between(RegisteredService before, RegisteredService after) {
+        if (before == null) {
+            return new ServiceChange(Kind.CREATE, null, after, after.latest(), List.of());
+        }
+        if (after == null) {
+            return new ServiceChange(Kind.DELETE, before, null, null, List.of());
+        }
+        boolean definitionChanged = !before.definition().toBuilder().traffic(null).build()
+                .equals(after.definition().toBuilder().traffic(null).build());
+        Revision created = before.revision(after.latest().name()).isPresent() ? null : after.latest();
+        List<Revision> deleted = before.revisions().stream().filter(r -> after.revision(r.name()).isEmpty()).toList();
+        return new ServiceChange(definitionChanged ? Kind.UPDATE : Kind.TRAFFIC, before, after, created, deleted);
+    }
+
     /** The service's name. */
     String name() {
         return current != null ? current.name() : previous.name();

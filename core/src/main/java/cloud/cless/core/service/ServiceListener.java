@@ -2,8 +2,10 @@ package cloud.cless.core.service;
 
 /**
  * Told of every change to the registered services, after it is stored, in the order the changes were committed.
- * Called on the store's executor while the registry holds its write lock: a listener decides and hands slow work
- * elsewhere, it never blocks.
+ * Called while the registry holds its write lock, on the store's executor for changes made through this registry
+ * and on the change feed's thread for those another replica made in a shared store (told as if made here:
+ * {@code previous} is what this replica last knew): a listener decides and hands slow work elsewhere, it never
+ * blocks.
  *
  * <p>One change may make several calls, always in this order: {@link #serviceCreated} or {@link #serviceUpdated}
  * (for a POST or PUT of a definition), {@link #revisionCreated}, {@link #trafficChanged}, then

@@ -1,11 +1,11 @@
 package cloud.cless.core.store;
 
+import cloud.cless.core.service.HostClaims;
 import cloud.cless.core.service.RegisteredService;
-import cloud.cless.core.service.Revision;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -13,6 +13,8 @@ import java.util.TreeMap;
 public final class MemoryServiceStore implements ServiceStore {
     private final Map<String, RegisteredService> byName = new TreeMap<>();
     private final Map<String, Integer> lastNumbers = new HashMap<>();
+    /** Every host a stored service is reached at, its own and its tags', to the service's name. */
+    private final Map<String, String> hosts = new HashMap<>();
 
     @Override
     public synchronized List<RegisteredService> list() {
@@ -30,54 +32,35 @@ public final class MemoryServiceStore implements ServiceStore {
     }
 
     @Override
-    public synchronized void create(RegisteredService service) {
-        if (byName.containsKey(service.name())) {
-            throw new DuplicateServiceException("name", "a service named '" + service.name() + "' exists");
+    public synchronized <T> T write(String name, Plan<T> plan) {
+        RegisteredService stored = byName.get(name);
+        Outcome<T> outcome = plan.plan(Optional.ofNullable(stored), lastRevisionNumber(name));
+        RegisteredService service = outcome.service();
+        if (Objects.equals(service, stored)) {
+            return outcome.value();
         }
-        checkHostFree(service);
-        put(service);
-    }
-
-    @Override
-    public synchronized void update(RegisteredService service) {
-        RegisteredService stored = byName.get(service.name());
-        if (stored == null) {
-            throw new ServiceNotFoundException(service.name());
+        if (service == null) {
+            remove(stored);
+            return outcome.value();
         }
-        checkHostFree(service);
-        put(keepStoredRevisions(stored, service));
-    }
-
-    @Override
-    public synchronized boolean delete(String name) {
-        return byName.remove(name) != null;
+        StoredRevisions.checkName(name, service);
+        HostClaims.check(service, hosts::get);
+        if (stored != null) {
+            remove(stored);
+            service = StoredRevisions.keep(stored, service);
+        }
+        byName.put(name, service);
+        HostClaims.of(service).keySet().forEach(host -> hosts.put(host, name));
+        lastNumbers.merge(name, service.latest().number(), Math::max);
+        return outcome.value();
     }
 
     @Override
     public void close() {
     }
 
-    private void put(RegisteredService service) {
-        byName.put(service.name(), service);
-        lastNumbers.merge(service.name(), service.latest().number(), Math::max);
-    }
-
-    /** {@code service} with each revision that was stored already as it was stored: revisions are immutable. */
-    private static RegisteredService keepStoredRevisions(RegisteredService stored, RegisteredService service) {
-        List<Revision> revisions = new ArrayList<>(service.revisions().size());
-        for (Revision revision : service.revisions()) {
-            revisions.add(stored.revision(revision.name()).orElse(revision));
-        }
-        return new RegisteredService(service.definition(), revisions, service.lastServed());
-    }
-
-    private void checkHostFree(RegisteredService service) {
-        String host = service.definition().host();
-        for (RegisteredService other : byName.values()) {
-            if (!other.name().equals(service.name()) && other.definition().host().equals(host)) {
-                throw new DuplicateServiceException("host",
-                        "host '" + host + "' is used by service '" + other.name() + "'");
-            }
-        }
+    private void remove(RegisteredService service) {
+        byName.remove(service.name());
+        HostClaims.of(service).keySet().forEach(hosts::remove);
     }
 }

@@ -1,5 +1,7 @@
 package cloud.cless.core.store;
 
+import cloud.cless.core.cluster.Change;
+import cloud.cless.core.cluster.ChangeNotices;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,11 +13,17 @@ import org.postgresql.util.ServerErrorMessage;
 
 /**
  * PostgreSQL: session settings come with each connection ({@link PostgresEndpoint}), the schema version is the
- * highest row of {@code schema_migration} (one row per applied migration, with when), and unique violations are
- * told by constraint name.
+ * highest row of {@code schema_migration} (one row per applied migration, with when), unique violations are
+ * told by constraint name, writes lock their service's rows and announce the change on the change feed.
  */
 final class PostgresDialect implements SqlDialect {
     private static final String UNIQUE_VIOLATION = "23505";
+    // What the write reads after waiting for a lock must be what the other writer committed: read committed,
+    // whatever default an operator gave the database.
+    private static final String ISOLATION = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
+    private static final List<String> LOCKS = List.of(
+            "SELECT 1 FROM service WHERE name = ? FOR UPDATE",
+            "SELECT 1 FROM revision_sequence WHERE service = ? FOR UPDATE");
 
     private final List<Migration> migrations;
 
@@ -75,7 +83,12 @@ final class PostgresDialect implements SqlDialect {
 
     @Override
     public String violatedUnique(SQLException e) {
-        if (!UNIQUE_VIOLATION.equals(e.getSQLState()) || !(e instanceof PSQLException psql)) {
+        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            return null;
+        }
+        // A batch reports the server's error as its next exception.
+        SQLException reported = e instanceof PSQLException || e.getNextException() == null ? e : e.getNextException();
+        if (!(reported instanceof PSQLException psql)) {
             return null;
         }
         ServerErrorMessage detail = psql.getServerErrorMessage();
@@ -83,9 +96,38 @@ final class PostgresDialect implements SqlDialect {
         if (PostgresSchema.SERVICE_NAME_KEY.equals(constraint)) {
             return "name";
         }
-        if (PostgresSchema.SERVICE_HOST_KEY.equals(constraint)) {
+        if (PostgresSchema.SERVICE_HOST_KEY.equals(constraint) || PostgresSchema.CLAIMED_HOST_KEY.equals(constraint)) {
             return "host";
         }
         return null;
+    }
+
+    @Override
+    public boolean isUnavailable(SQLException e) {
+        return DatabaseFailures.isUnavailable(e);
+    }
+
+    /**
+     * Row locks on the service and on its revision number, in that order in every write: a writer of the same
+     * name in another replica waits until this transaction ends, then reads what it committed. A name with
+     * neither row yet locks nothing; two creators of it are told apart by the primary key.
+     */
+    @Override
+    public void lockForWrite(Connection connection, String name) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(ISOLATION);
+        }
+        for (String sql : LOCKS) {
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                ps.setString(1, name);
+                ps.executeQuery().close();
+            }
+        }
+    }
+
+    /** Announces the change on the change feed; PostgreSQL delivers it with the commit, never on a rollback. */
+    @Override
+    public void written(Connection connection, String name) throws SQLException {
+        ChangeNotices.announce(connection, Change.SERVICE, name);
     }
 }

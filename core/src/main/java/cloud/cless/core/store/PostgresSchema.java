@@ -19,6 +19,7 @@ import java.util.List;
 public final class PostgresSchema {
     static final String SERVICE_NAME_KEY = "service_pkey";
     static final String SERVICE_HOST_KEY = "service_host_key";
+    static final String CLAIMED_HOST_KEY = "claimed_host_pkey";
 
     static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "the service store: services, their revisions and traffic, revision numbers", List.of(
@@ -82,7 +83,9 @@ public final class PostgresSchema {
                         started_at  timestamptz NOT NULL,
                         reported_at timestamptz NOT NULL,
                         revisions   jsonb       NOT NULL DEFAULT '{}'
-                    )""")));
+                    )""")),
+            new Migration(3, "claimed hosts: every host a service is reached at, its own and its tags'",
+                    SqliteSchema.claimedHosts("text")));
 
     private static final Duration LOCK_POLL = Duration.ofMillis(100);
 

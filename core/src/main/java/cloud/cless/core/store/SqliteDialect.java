@@ -58,12 +58,27 @@ final class SqliteDialect implements SqlDialect {
         if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT || e.getMessage() == null) {
             return null;
         }
-        if (e.getMessage().contains("service.host")) {
+        if (e.getMessage().contains("service.host") || e.getMessage().contains("claimed_host.host")) {
             return "host";
         }
         if (e.getMessage().contains("service.name")) {
             return "name";
         }
         return null;
+    }
+
+    @Override
+    public boolean isUnavailable(SQLException e) {
+        return false; // a local file: it answers or fails, it is never out of reach
+    }
+
+    @Override
+    public void lockForWrite(Connection connection, String name) {
+        // One process owns the file (its data dir) and its store runs one call at a time.
+    }
+
+    @Override
+    public void written(Connection connection, String name) {
+        // Nobody else reads this database.
     }
 }

@@ -1,5 +1,6 @@
 package cloud.cless.core.store;
 
+import cloud.cless.core.service.TagHost;
 import java.util.List;
 
 /**
@@ -71,7 +72,29 @@ final class SqliteSchema {
                     FROM service""".formatted(NOW_MILLIS), """
                     INSERT INTO traffic (service, ordinal, revision, latest, percent, tag)
                     SELECT name, 0, NULL, 1, 100, NULL FROM service""", """
-                    INSERT INTO revision_sequence (service, last_number) SELECT name, 1 FROM service""")));
+                    INSERT INTO revision_sequence (service, last_number) SELECT name, 1 FROM service""")),
+            new Migration(3, "claimed hosts: every host a service is reached at, its own and its tags'",
+                    claimedHosts("TEXT")));
+
+    /**
+     * The {@code claimed_host} table, filled from the services and tags stored: one row per host, whose primary
+     * key keeps a host, a service's own or a tag's, to one service. The same statements for both databases.
+     */
+    static List<String> claimedHosts(String text) {
+        return List.of("""
+                CREATE TABLE claimed_host (
+                    host    %1$s NOT NULL PRIMARY KEY,
+                    service %1$s NOT NULL REFERENCES service (name),
+                    tag     %1$s
+                )""".formatted(text),
+                "CREATE INDEX claimed_host_service ON claimed_host (service)",
+                "INSERT INTO claimed_host (host, service, tag) SELECT host, name, NULL FROM service",
+                """
+                INSERT INTO claimed_host (host, service, tag)
+                SELECT t.tag || '%s' || s.host, s.name, t.tag
+                FROM traffic t JOIN service s ON s.name = t.service
+                WHERE t.tag IS NOT NULL""".formatted(TagHost.SEPARATOR));
+    }
 
     private SqliteSchema() {
     }

@@ -16,7 +16,7 @@ public final class SqliteServiceStore extends JdbcServiceStore {
     }
 
     private SqliteServiceStore(Path file, SqlDialect dialect) {
-        super(open(file, dialect), dialect, file.toString());
+        super(ConnectionSource.single(open(file, dialect)), dialect, file.toString());
     }
 
     private static Connection open(Path file, SqlDialect dialect) {

@@ -61,8 +61,26 @@ class HostIndexTest {
         assertThat(index.route("t--hello.localhost")).isNotNull();
         assertThat(index.route("hello")).isNull();
         assertThat(index.route("x--hello.localhost")).isNull();
-        assertThat(index.ownerOf("t--hello.localhost")).isEqualTo("hello");
-        assertThat(index.ownerOf("nope.localhost")).isNull();
+        assertThat(index.route("t--hello.localhost").service().name()).isEqualTo("hello");
+    }
+
+    @Test
+    void aHostTakenByAnotherServiceBeforeItsOwnerGaveItUpStaysWithTheNewOwner() {
+        // Changes seen in a shared store may arrive in another order than they were made.
+        RegisteredService hello = Revisions.helloWithRevisions(1, List.of(TrafficTarget.latest(100).withTag("t")));
+        index.put(hello);
+        RegisteredService other = new RegisteredService(hello.definition().toBuilder().name("other")
+                .traffic(TrafficTarget.DEFAULT).build(), List.of(Revisions.revision(hello.definition().toBuilder()
+                .name("other").build(), 1)), java.util.Map.of());
+        index.put(other);
+        index.put(new RegisteredService(hello.definition().toBuilder().host("moved.localhost")
+                .traffic(TrafficTarget.DEFAULT).build(), hello.revisions(), hello.lastServed()));
+        assertThat(index.route("hello.localhost").service().name()).isEqualTo("other");
+        assertThat(index.route("t--hello.localhost")).isNull();
+        assertThat(index.route("moved.localhost").service().name()).isEqualTo("hello");
+
+        index.remove(index.service("hello").orElseThrow());
+        assertThat(index.route("hello.localhost").service().name()).isEqualTo("other");
     }
 
     @Test

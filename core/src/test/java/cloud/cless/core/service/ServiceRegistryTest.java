@@ -280,4 +280,81 @@ class ServiceRegistryTest {
         assertThat(changed.latest().name()).isEqualTo("old--name-00002");
         assertThat(registry.route("old--name.localhost")).isNotNull();
     }
+
+    @Test
+    void reloadAppliesWhatAnotherWriterStoredAndTellsItLikeALocalChange() {
+        MemoryServiceStore store = new MemoryServiceStore();
+        ServiceRegistry registry = registry(store, 10);
+        // Another replica's registry on the same store, whose changes this one only learns of by reloading.
+        ServiceRegistry other = new ServiceRegistry(store, new ServiceValidator(), Revisions.DEFAULTS, blocking,
+                CLOCK, 10);
+        await(other.create(request("v1")));
+        assertThat(registry.get("hello")).isEmpty();
+        registry.reload("hello");
+        assertThat(registry.service("hello")).isEqualTo(store.get("hello"));
+        assertThat(events).containsExactly("serviceCreated hello", "revisionCreated hello-00001 v1",
+                "trafficChanged - => hello-00001=100%");
+        events.clear();
+
+        // Two changes missed, seen at once: told as one, from what this registry last knew.
+        await(other.update("hello", request("v2")));
+        await(other.updateTraffic("hello", List.of(TrafficTarget.to("hello-00001", 50),
+                TrafficTarget.latest(50).withTag("next"))));
+        registry.reload("hello");
+        assertThat(events).containsExactly("serviceUpdated v1->v2", "revisionCreated hello-00002 v2",
+                "trafficChanged hello-00001=100% => hello-00001=50%, hello-00002=50%, next->hello-00002");
+        assertThat(registry.route("next--hello.localhost").fixed().name()).isEqualTo("hello-00002");
+        events.clear();
+
+        // Reading again what is known already changes nothing; nor does a change this registry made itself.
+        registry.reload("hello");
+        registry.reloadAll();
+        await(registry.update("hello", request("v2").toBuilder().maxInstances(3).build()));
+        events.clear();
+        registry.reload("hello");
+        registry.reloadAll();
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aWriteIsPlannedFromTheStoreEvenWhenTheIndexIsBehind() {
+        MemoryServiceStore store = new MemoryServiceStore();
+        ServiceRegistry registry = registry(store, 10);
+        ServiceRegistry other = new ServiceRegistry(store, new ServiceValidator(), Revisions.DEFAULTS, blocking,
+                CLOCK, 10);
+        await(registry.create(request("v1")));
+        await(other.updateTraffic("hello", List.of(TrafficTarget.latest(100).withTag("kept"))));
+        await(other.update("hello", request("v2")));
+        events.clear();
+
+        // This registry has not seen the other's changes: its write still keeps the tag and takes number 3.
+        RegisteredService v3 = await(registry.update("hello", request("v3")));
+        assertThat(v3.latest().name()).isEqualTo("hello-00003");
+        assertThat(v3.definition().traffic()).containsExactly(TrafficTarget.latest(100).withTag("kept"));
+        assertThat(store.get("hello")).contains(v3);
+        // Its listeners hear of everything since what they knew: revision 1 to 3, with the tag.
+        assertThat(events).containsExactly("serviceUpdated v1->v3", "revisionCreated hello-00003 v3",
+                "trafficChanged hello-00001=100% => hello-00003=100%, kept->hello-00003");
+        assertThat(failure(registry.create(request("v1")))).isInstanceOfSatisfying(DuplicateServiceException.class,
+                e -> assertThat(e.field()).isEqualTo("name"));
+    }
+
+    @Test
+    void reloadAllDeletesWhatIsNoLongerStoredAndAddsWhatIsNew() {
+        MemoryServiceStore store = new MemoryServiceStore();
+        ServiceRegistry registry = registry(store, 10);
+        await(registry.create(request("v1")));
+        ServiceRegistry other = new ServiceRegistry(store, new ServiceValidator(), Revisions.DEFAULTS, blocking,
+                CLOCK, 10);
+        other.load();
+        await(other.delete("hello"));
+        await(other.create(ServiceDefinition.builder("moved").imageName("img").host("hello.localhost").build()));
+        events.clear();
+
+        registry.reloadAll();
+        assertThat(registry.list()).extracting(ServiceDefinition::name).containsExactly("moved");
+        assertThat(registry.route("hello.localhost").service().name()).isEqualTo("moved");
+        assertThat(events).containsExactly("serviceCreated moved", "revisionCreated moved-00001 latest",
+                "trafficChanged - => moved-00001=100%", "serviceDeleted hello");
+    }
 }

@@ -99,6 +99,30 @@ class PostgresSchemaTest {
     }
 
     @Test
+    void claimedHostsAreFilledFromTheServicesAndTagsStoredBefore() throws SQLException {
+        PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
+        PostgresSchema.migrate(endpoint, LOCK_WAIT, new PostgresDialect(PostgresSchema.MIGRATIONS.subList(0, 2)));
+        try (Connection connection = endpoint.openDedicated("test");
+             Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO service (name, host) VALUES ('hello', 'hello.localhost'),"
+                    + " ('other', 'other.example.com')");
+            statement.execute("INSERT INTO revision (service, number, created_at) VALUES ('hello', 1, 0),"
+                    + " ('other', 1, 0)");
+            statement.execute("INSERT INTO traffic (service, ordinal, revision, latest, percent, tag) VALUES"
+                    + " ('hello', 0, NULL, 1, 100, 'next'), ('hello', 1, 1, 0, 0, 'old'), ('other', 0, NULL, 1, 100, NULL)");
+            PostgresSchema.migrate(endpoint, LOCK_WAIT);
+            List<String> claims = new ArrayList<>();
+            try (ResultSet rs = statement.executeQuery("SELECT host, service, tag FROM claimed_host ORDER BY host")) {
+                while (rs.next()) {
+                    claims.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+                }
+            }
+            assertThat(claims).containsExactly("hello.localhost hello null", "next--hello.localhost hello next",
+                    "old--hello.localhost hello old", "other.example.com other null");
+        }
+    }
+
+    @Test
     void aSchemaNewerThanThisClessIsRefused() throws SQLException {
         PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
         PostgresSchema.migrate(endpoint, LOCK_WAIT);

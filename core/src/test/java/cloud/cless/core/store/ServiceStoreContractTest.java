@@ -340,4 +340,79 @@ public abstract class ServiceStoreContractTest {
         assertThat(store.lastRevisionNumber("hello")).isEqualTo(4);
         assertThat(store.get("hello").orElseThrow().latest().name()).isEqualTo("hello-00004");
     }
+
+    @Test
+    void aTagMayNotReachAnotherServicesHostNorAServiceTakeATagsHost() {
+        store.create(service("hello"));
+        store.create(service(definition("other").toBuilder().host("canary--hello.localhost").build()));
+        RegisteredService tagged = withTraffic(service("hello"), TrafficTarget.latest(100),
+                TrafficTarget.latest(0).withTag("canary"));
+        assertThatThrownBy(() -> store.update(tagged))
+                .isInstanceOfSatisfying(DuplicateServiceException.class,
+                        e -> assertThat(e.field()).isEqualTo("traffic[1].tag"))
+                .hasMessageContaining("canary--hello.localhost")
+                .hasMessageContaining("'other'");
+        assertThat(store.get("hello")).contains(service("hello"));
+
+        store.update(withTraffic(service("hello"), TrafficTarget.latest(100).withTag("beta")));
+        RegisteredService third = service(definition("third").toBuilder().host("beta--hello.localhost").build());
+        assertThatThrownBy(() -> store.create(third))
+                .isInstanceOfSatisfying(DuplicateServiceException.class,
+                        e -> assertThat(e.field()).isEqualTo("host"))
+                .hasMessageContaining("'hello'");
+        assertThat(store.get("third")).isEmpty();
+    }
+
+    @Test
+    void hostsATagOrAServiceGaveUpMayBeTakenByAnother() {
+        store.create(withTraffic(service("hello"), TrafficTarget.latest(100).withTag("beta")));
+        store.create(service("gone"));
+        store.update(service("hello"));
+        store.delete("gone");
+        RegisteredService beta = service(definition("beta").toBuilder().host("beta--hello.localhost").build());
+        RegisteredService again = service(definition("again").toBuilder().host("gone.localhost").build());
+        store.create(beta);
+        store.create(again);
+        assertThat(store.list()).containsExactly(again, beta, service("hello"));
+    }
+
+    @Test
+    void aWriteIsPlannedFromWhatIsStored() {
+        store.create(withRevision(service("hello"), 2, "img/two"));
+        RegisteredService three = store.write("hello", (stored, last) -> {
+            assertThat(stored).contains(withRevision(service("hello"), 2, "img/two"));
+            assertThat(last).isEqualTo(2);
+            RegisteredService next = withRevision(stored.orElseThrow(), last + 1, "img/three");
+            return ServiceStore.Outcome.store(next, next);
+        });
+        assertThat(store.get("hello")).contains(three);
+        assertThat(store.lastRevisionNumber("hello")).isEqualTo(3);
+
+        String seen = store.write("nope", (stored, last) -> ServiceStore.Outcome.delete(stored + " " + last));
+        assertThat(seen).isEqualTo("Optional.empty 0");
+        String deleted = store.write("hello", (stored, last) -> ServiceStore.Outcome.delete("deleted"));
+        assertThat(deleted).isEqualTo("deleted");
+        assertThat(store.get("hello")).isEmpty();
+        int lastAfterDelete = store.write("hello", (stored, last) -> ServiceStore.Outcome.delete(last));
+        assertThat(lastAfterDelete).isEqualTo(3);
+    }
+
+    @Test
+    void whatAPlanThrowsAbortsTheWriteAndComesOutAsItWasThrown() {
+        store.create(service("hello"));
+        IllegalStateException refused = new IllegalStateException("refused by the plan");
+        assertThatThrownBy(() -> store.write("hello", (stored, last) -> {
+            throw refused;
+        })).isSameAs(refused);
+        assertThat(store.get("hello")).contains(service("hello"));
+        store.update(withRevision(service("hello"), 2, "img/two"));
+        assertThat(store.lastRevisionNumber("hello")).isEqualTo(2);
+    }
+
+    @Test
+    void aPlanMayOnlyStoreTheServiceItWasAskedFor() {
+        assertThatThrownBy(() -> store.write("hello", (stored, last) -> ServiceStore.Outcome.store(service("other"),
+                null))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'other'");
+        assertThat(store.list()).isEmpty();
+    }
 }

@@ -1,6 +1,7 @@
 package cloud.cless.core.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import cloud.cless.core.service.IdleAction;
 import cloud.cless.core.service.RegisteredService;
@@ -94,13 +95,35 @@ class SqliteSchemaUpgradeTest {
             Revision second = Revision.of("full", 2, Instant.parse("2025-06-01T00:00:00Z"), RevisionSpec.of(v2));
             store.update(new RegisteredService(v2, List.of(full.latest(), second), full.lastServed()));
         }
-        assertThat(SqliteServiceStoreTest.pragma(file, "user_version")).isEqualTo("2");
+        assertThat(SqliteServiceStoreTest.pragma(file, "user_version"))
+                .isEqualTo(String.valueOf(SqliteSchema.MIGRATIONS.size()));
         try (SqliteServiceStore reopened = new SqliteServiceStore(file)) {
             RegisteredService full = reopened.get("full").orElseThrow();
             assertThat(full.revisions()).extracting(Revision::name).containsExactly("full-00001", "full-00002");
             assertThat(full.revisions().get(0).spec().imageTag()).isEqualTo("v1.2-rc");
             assertThat(full.traffic().percentOf("full-00002")).isEqualTo(100);
             assertThat(reopened.lastRevisionNumber("full")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theHostsOfTheUpgradedServicesAreClaimed() {
+        try (SqliteServiceStore store = new SqliteServiceStore(file)) {
+            RegisteredService edge = store.get("edge").orElseThrow();
+            ServiceDefinition taker = edge.definition().toBuilder().name("taker").build();
+            assertThatThrownBy(() -> store.create(new RegisteredService(taker,
+                    List.of(Revision.of("taker", 1, Instant.EPOCH, RevisionSpec.of(taker))), Map.of())))
+                    .isInstanceOfSatisfying(DuplicateServiceException.class,
+                            e -> assertThat(e.field()).isEqualTo("host"))
+                    .hasMessageContaining("'edge'");
+            // A tag of "name.localhost" named "legacy" would reach the host of the service "legacy--name".
+            ServiceDefinition name = ServiceDefinition.builder("name").upstream("127.0.0.1:9002").host("name.localhost")
+                    .traffic(List.of(TrafficTarget.latest(100).withTag("legacy"))).build();
+            assertThatThrownBy(() -> store.create(new RegisteredService(name,
+                    List.of(Revision.of("name", 1, Instant.EPOCH, RevisionSpec.of(name))), Map.of())))
+                    .isInstanceOfSatisfying(DuplicateServiceException.class,
+                            e -> assertThat(e.field()).isEqualTo("traffic[0].tag"))
+                    .hasMessageContaining("'legacy--name'");
         }
     }
 }

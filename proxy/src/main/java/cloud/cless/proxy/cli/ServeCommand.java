@@ -2,12 +2,14 @@ package cloud.cless.proxy.cli;
 
 import ch.qos.logback.classic.LoggerContext;
 import cloud.cless.core.DataDirectoryInUseException;
+import cloud.cless.core.store.PostgresEndpoint;
 import cloud.cless.proxy.ClessServer;
 import cloud.cless.proxy.IoMode;
 import cloud.cless.proxy.ProxyBindException;
 import cloud.cless.proxy.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -58,8 +60,15 @@ public final class ServeCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--store", defaultValue = "${env:CLESS_STORE:-sqlite}",
-            description = "Where definitions are kept: ${COMPLETION-CANDIDATES}.")
+            description = "Where definitions are kept: ${COMPLETION-CANDIDATES} (postgres: shared by several"
+                    + " cless replicas, at --store-url).")
     ServerConfig.StoreKind store;
+
+    @Option(names = "--store-url", defaultValue = "${env:CLESS_STORE_URL}",
+            description = "With --store postgres: the database as a JDBC URL, e.g."
+                    + " jdbc:postgresql://db.example:5432/cless?user=cless; the password from "
+                    + PostgresEndpoint.PASSWORD_ENV + " (or the URL's password parameter).")
+    String storeUrl;
 
     @Option(names = "--docker-host", defaultValue = "${env:CLESS_DOCKER_HOST}",
             description = "Docker engine address (default: DOCKER_HOST, else the local socket).")
@@ -126,9 +135,18 @@ public final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--revision-history must be at least 1 (the latest"
                     + " revision is always kept), got " + revisionHistory);
         }
-        ServerConfig config = new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store,
-                dockerHost, portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
-                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory);
+        ServerConfig config;
+        try {
+            config = new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store,
+                    dockerHost, portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
+                    eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
+                    storeUrl);
+            if (config.store() == ServerConfig.StoreKind.POSTGRES) {
+                PostgresEndpoint.fromStoreUrl(config.storeUrl(), Map.of(), "check"); // the URL's form, up front
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         ClessServer server = new ClessServer(config);
         try {
             server.start();

@@ -108,6 +108,39 @@ class ServeCommandTest {
                 .contains("PID " + ProcessHandle.current().pid()));
     }
 
+    @Test
+    void theSharedStoreIsNamedByItsUrl() {
+        ServeCommand serve = parse("--store", "postgres", "--store-url", "jdbc:postgresql://db.example:5432/cless");
+        assertThat(serve.store).isEqualTo(ServerConfig.StoreKind.POSTGRES);
+        assertThat(serve.storeUrl).isEqualTo("jdbc:postgresql://db.example:5432/cless");
+        assertThat(parse().storeUrl).isNull();
+    }
+
+    @Test
+    void aSharedStoreNeedsAUrlOfPostgresqlAndOnlyItTakesOne() {
+        assertThat(refused("--store", "postgres")).contains("--store postgres needs --store-url");
+        assertThat(refused("--store", "postgres", "--store-url", "jdbc:mysql://db/cless?password=hush"))
+                .contains("--store-url must be a PostgreSQL JDBC URL")
+                .contains("password=***")
+                .doesNotContain("hush");
+        assertThat(refused("--store", "sqlite", "--store-url", "jdbc:postgresql://db/cless"))
+                .contains("--store-url is only used with --store postgres");
+    }
+
+    /** Runs {@code serve} with {@code args}, which must be refused as a usage error; returns what it said. */
+    private String refused(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = ClessMain.commandLine();
+        cli.setErr(new PrintWriter(err));
+        String[] all = new String[args.length + 3];
+        all[0] = "serve";
+        all[1] = "--data-dir";
+        all[2] = dataDir.toString();
+        System.arraycopy(args, 0, all, 3, args.length);
+        assertThat(cli.execute(all)).isEqualTo(2);
+        return err.toString();
+    }
+
     private static ServeCommand parse(String... args) {
         CommandLine cli = ClessMain.commandLine();
         String[] all = new String[args.length + 1];
