@@ -1,0 +1,395 @@
+package cloud.cless.core.runtime.swarm;
+
+import cloud.cless.core.runtime.ContainerLabels;
+import cloud.cless.core.runtime.RuntimeFailure;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls the tasks of the watched revisions and hands what changed to a listener: the tasks of a revision that
+ * awaits something (see {@link TaskTracker#fast}) by its service's name every fast interval, all others in one
+ * listing of the installation every slow interval, and one revision at once when asked ({@link #pollNow}). Each
+ * revision's reports reach the listener in the order its tasks changed, one revision's at a time; a listener must
+ * not block. Whether the manager answers is told to the listener when it changes.
+ */
+final class TaskWatch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskWatch.class);
+
+    /** Told what the polls find. */
+    interface Listener {
+        /** What became of a task; called with the revision's reports in order. */
+        void report(TaskReport report);
+
+        /** Tasks of the revision keep failing before they run, and none runs: Swarm's retries should stop. */
+        void failing(String revision);
+
+        /** The manager stopped answering ({@code down}), or answers again ({@code null}). */
+        void engine(RuntimeFailure down);
+    }
+
+    /** A watched revision: its tracker (whose monitor orders its polls and reports) and its by-name poll. */
+    private static final class Watched {
+        final TaskTracker tracker;
+        final String serviceName;
+        boolean polling;
+        boolean pollAgain;
+
+        Watched(String revision) {
+            this.tracker = new TaskTracker(revision);
+            this.serviceName = SwarmServiceSpec.nameFor(revision);
+        }
+    }
+
+    private final SwarmApi swarm;
+    private final ScheduledExecutorService timer;
+    private final String installationId;
+    private final TaskPolling polling;
+    private final LongSupplier clock;
+    private final Listener listener;
+    private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    private volatile RuntimeFailure down;
+    // Guarded by this:
+    private ScheduledFuture<?> slowTick;
+    private ScheduledFuture<?> fastTick;
+    private long idsRefreshedAtMillis = Long.MIN_VALUE / 2;
+
+    /**
+     * @param timer schedules the polls (never blocks in them: the calls run on the client's executor)
+     * @param clock milliseconds of a monotonic clock
+     */
+    TaskWatch(SwarmApi swarm, ScheduledExecutorService timer, String installationId, TaskPolling polling,
+              LongSupplier clock, Listener listener) {
+        this.swarm = swarm;
+        this.timer = timer;
+        this.installationId = installationId;
+        this.polling = polling;
+        this.clock = clock;
+        this.listener = listener;
+    }
+
+    /** Begins the slow polls. */
+    void start() {
+        scheduleSlow(0);
+    }
+
+    /** Watches {@code revision}'s tasks (no-op when watched); {@code serviceId}, when known, saves a lookup. */
+    void watch(String revision, String serviceId) {
+        Watched w = watched.computeIfAbsent(revision, Watched::new);
+        if (serviceId != null) {
+            synchronized (w.tracker) {
+                w.tracker.serviceId(serviceId);
+            }
+        }
+    }
+
+    /** Stops watching {@code revision}: nothing more is reported of it. */
+    void unwatch(String revision) {
+        watched.remove(revision);
+    }
+
+    boolean watches(String revision) {
+        return watched.containsKey(revision);
+    }
+
+    /** The id of {@code revision}'s service as the polls know it; null when unwatched, unknown or missing. */
+    String serviceId(String revision) {
+        Watched w = watched.get(revision);
+        if (w == null) {
+            return null;
+        }
+        synchronized (w.tracker) {
+            return w.tracker.serviceId();
+        }
+    }
+
+    /** {@code revision}'s service turned out to be missing: its id is looked up (or the service made) anew. */
+    void serviceMissing(String revision) {
+        withTracker(revision, tracker -> tracker.serviceId(null));
+    }
+
+    /** The manager's outage as the polls found it, or null while it answers. */
+    RuntimeFailure down() {
+        return down;
+    }
+
+    /** This process waits for a task of {@code revision}: its polls go fast until {@link #startEnded}. */
+    void startPending(String revision) {
+        withTracker(revision, TaskTracker::startPending);
+        kick();
+    }
+
+    void startEnded(String revision) {
+        withTracker(revision, TaskTracker::startEnded);
+    }
+
+    /** The instance of task {@code taskId} was let go by a scale-down: its polls go fast until Swarm picks one. */
+    void released(String revision, String taskId) {
+        withTracker(revision, tracker -> tracker.released(taskId, clock.getAsLong()));
+        kick();
+    }
+
+    /** The scale-down of {@link #released} wrote nothing: the instance is offered back. */
+    void releaseUndone(String revision, String taskId) {
+        Watched w = watched.get(revision);
+        if (w != null) {
+            synchronized (w.tracker) {
+                dispatch(w, w.tracker.releaseUndone(taskId));
+            }
+        }
+    }
+
+    /** Tasks of {@code revision} meant to run as of the last poll: what a scale-down's compare is based on. */
+    int wanted(String revision) {
+        Watched w = watched.get(revision);
+        if (w == null) {
+            return 0;
+        }
+        synchronized (w.tracker) {
+            return w.tracker.wanted();
+        }
+    }
+
+    /** Polls {@code revision} now (a connection to one of its instances was refused, say). */
+    void pollNow(String revision) {
+        Watched w = watched.get(revision);
+        if (w != null) {
+            pollByName(w);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            for (ScheduledFuture<?> tick : new ScheduledFuture<?>[] {slowTick, fastTick}) {
+                if (tick != null) {
+                    tick.cancel(false);
+                }
+            }
+        }
+    }
+
+    // ---- polls ----
+
+    private void pollByName(Watched w) {
+        synchronized (w.tracker) {
+            if (w.polling) {
+                w.pollAgain = true;
+                return;
+            }
+            w.polling = true;
+        }
+        long issued = System.nanoTime();
+        swarm.tasks(w.serviceName).whenComplete((tasks, error) -> {
+            Throwable cause = unwrap(error);
+            boolean again;
+            synchronized (w.tracker) {
+                w.polling = false;
+                again = w.pollAgain;
+                w.pollAgain = false;
+                if (cause == null) {
+                    if (!tasks.isEmpty()) {
+                        w.tracker.serviceId(tasks.get(0).serviceId());
+                    }
+                    apply(w, tasks, issued);
+                } else if (cause instanceof SwarmServiceMissingException) {
+                    w.tracker.serviceId(null); // removed behind cless's back: so are its tasks
+                    apply(w, List.of(), issued);
+                }
+            }
+            answered(cause instanceof SwarmServiceMissingException ? null : cause, "tasks of " + w.serviceName);
+            if (again && !closed) {
+                pollByName(w);
+            }
+        });
+    }
+
+    private void slowTick() {
+        if (closed) {
+            return;
+        }
+        long issued = System.nanoTime();
+        swarm.installationTasks(installationId).whenComplete((tasks, error) -> {
+            Throwable cause = unwrap(error);
+            answered(cause, "tasks of installation " + installationId);
+            if (cause == null) {
+                spread(tasks, issued);
+            }
+            scheduleSlow(polling.slow().toMillis());
+        });
+    }
+
+    /** One listing of every task, handed to each revision's tracker; those whose service id is unknown ask by name. */
+    private void spread(List<SwarmTask> tasks, long issued) {
+        Map<String, List<SwarmTask>> byService = new HashMap<>();
+        for (SwarmTask task : tasks) {
+            byService.computeIfAbsent(task.serviceId(), id -> new ArrayList<>()).add(task);
+        }
+        for (Watched w : watched.values()) {
+            boolean byName;
+            synchronized (w.tracker) {
+                String id = w.tracker.serviceId();
+                byName = id == null;
+                if (!byName) {
+                    List<SwarmTask> mine = byService.remove(id);
+                    apply(w, mine == null ? List.of() : mine, issued);
+                }
+            }
+            if (byName) {
+                pollByName(w);
+            }
+        }
+        if (!byService.isEmpty()) {
+            refreshServiceIds(); // a service made anew by another replica, or one that is not watched
+        }
+    }
+
+    private void refreshServiceIds() {
+        synchronized (this) {
+            long now = clock.getAsLong();
+            if (now - idsRefreshedAtMillis < polling.serviceIdsRefresh().toMillis()) {
+                return;
+            }
+            idsRefreshedAtMillis = now;
+        }
+        swarm.listManaged(installationId).whenComplete((services, error) -> {
+            if (error != null) {
+                return; // the next listing tries again; an outage is told by the polls
+            }
+            for (SwarmService service : services) {
+                Watched w = watched.get(service.labels().getOrDefault(ContainerLabels.REVISION, ""));
+                if (w != null) {
+                    synchronized (w.tracker) {
+                        w.tracker.serviceId(service.id());
+                    }
+                }
+            }
+        });
+    }
+
+    private void fastTick() {
+        synchronized (this) {
+            fastTick = null;
+        }
+        if (closed) {
+            return;
+        }
+        long now = clock.getAsLong();
+        boolean any = false;
+        for (Watched w : watched.values()) {
+            boolean fast;
+            synchronized (w.tracker) {
+                dispatch(w, w.tracker.expire(now));
+                fast = w.tracker.fast(now);
+            }
+            if (fast) {
+                any = true;
+                pollByName(w);
+            }
+        }
+        if (any) {
+            kick();
+        }
+    }
+
+    /** Under the tracker's monitor: applies a listing and tells what changed. */
+    private void apply(Watched w, List<SwarmTask> tasks, long issued) {
+        long now = clock.getAsLong();
+        List<TaskReport> reports = w.tracker.observe(tasks, issued, now);
+        dispatch(w, reports);
+        dispatch(w, w.tracker.expire(now));
+        if (reports.stream().anyMatch(r -> r.kind() == TaskReport.Kind.FAILED) && w.tracker.scaleBackDue()) {
+            listener.failing(w.tracker.revision());
+        }
+    }
+
+    private void dispatch(Watched w, List<TaskReport> reports) {
+        if (closed || watched.get(w.tracker.revision()) != w) {
+            return;
+        }
+        for (TaskReport report : reports) {
+            try {
+                listener.report(report);
+            } catch (RuntimeException e) {
+                log.warn("Handling {} of task {} of revision {} failed", report.kind(), report.instanceId(),
+                        report.revision(), e);
+            }
+        }
+    }
+
+    private void withTracker(String revision, Consumer<TaskTracker> change) {
+        Watched w = watched.get(revision);
+        if (w != null) {
+            synchronized (w.tracker) {
+                change.accept(w.tracker);
+            }
+        }
+    }
+
+    // ---- scheduling and health ----
+
+    /** Makes sure a fast tick comes, unless one is scheduled. */
+    private synchronized void kick() {
+        if (closed || fastTick != null) {
+            return;
+        }
+        try {
+            fastTick = timer.schedule(this::fastTick, polling.fast().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException timerGone) {
+            fastTick = null;
+        }
+    }
+
+    private synchronized void scheduleSlow(long delayMillis) {
+        if (closed) {
+            return;
+        }
+        try {
+            slowTick = timer.schedule(this::slowTick, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException timerGone) {
+            slowTick = null;
+        }
+    }
+
+    /** A poll ended; {@code cause} null when the manager answered. */
+    private void answered(Throwable cause, String what) {
+        if (closed) {
+            return;
+        }
+        if (cause == null) {
+            if (down != null) {
+                down = null;
+                listener.engine(null);
+            }
+        } else if (RuntimeFailure.is(cause, RuntimeFailure.Kind.ENGINE_UNAVAILABLE)) {
+            boolean newOutage = down == null;
+            down = (RuntimeFailure) cause;
+            if (newOutage) {
+                listener.engine(down);
+            }
+        } else {
+            log.warn("Listing the {} failed; trying again: {}", what, cause.getMessage());
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable current = error;
+        while (current instanceof CompletionException && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+}

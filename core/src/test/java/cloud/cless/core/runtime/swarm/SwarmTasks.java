@@ -1,0 +1,42 @@
+package cloud.cless.core.runtime.swarm;
+
+import java.time.Instant;
+
+/** Tasks as a manager would list them, for unit tests: a node, and a task in each state of interest. */
+public final class SwarmTasks {
+    public static final SwarmNode NODE = new SwarmNode("node1", "lab-n1", "10.214.9.11", "ready", "active", "manager",
+            true);
+
+    private SwarmTasks() {
+    }
+
+    public static SwarmTask starting(String id, String serviceId) {
+        return task(id, serviceId, SwarmTaskState.RUNNING, SwarmTaskState.PREPARING, null, -1);
+    }
+
+    public static SwarmTask running(String id, String serviceId, int port) {
+        return task(id, serviceId, SwarmTaskState.RUNNING, SwarmTaskState.RUNNING, null, port);
+    }
+
+    /** Running still, but Swarm picked it to go (a scale-down). */
+    public static SwarmTask shuttingDown(String id, String serviceId, int port) {
+        return task(id, serviceId, SwarmTaskState.SHUTDOWN, SwarmTaskState.RUNNING, null, port);
+    }
+
+    public static SwarmTask ended(String id, String serviceId) {
+        return task(id, serviceId, SwarmTaskState.SHUTDOWN, SwarmTaskState.SHUTDOWN, null, -1);
+    }
+
+    public static SwarmTask rejected(String id, String serviceId, String image) {
+        return new SwarmTask(id, serviceId, 1, image, NODE.id(), NODE, SwarmTaskState.SHUTDOWN,
+                SwarmTaskState.REJECTED, "preparing", "No such image: " + image, null, -1, Instant.EPOCH,
+                Instant.EPOCH);
+    }
+
+    public static SwarmTask task(String id, String serviceId, SwarmTaskState desired, SwarmTaskState state,
+                                 String error, int port) {
+        return new SwarmTask(id, serviceId, 1, "cless-test/hello:latest", NODE.id(), NODE, desired, state,
+                state.apiName(), error, state == SwarmTaskState.RUNNING ? "c-" + id : null, port, Instant.EPOCH,
+                Instant.EPOCH);
+    }
+}
