@@ -30,7 +30,7 @@ class SwarmRevisionsTest {
 
     private final FakeSwarm swarm = new FakeSwarm();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    private final RecordingListener listener = new RecordingListener();
+    private final RecordingRevisionsListener listener = new RecordingRevisionsListener(WAIT);
     private final SwarmRevisions revisions = new SwarmRevisions(swarm, timer, INSTALLATION, POLLING, listener);
 
     @AfterEach
@@ -255,58 +255,6 @@ class SwarmRevisionsTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
-            }
-        }
-    }
-
-    /** Keeps every report and every change of the manager's health. */
-    static final class RecordingListener implements SwarmRevisions.Listener {
-        private final List<TaskReport> reports = new ArrayList<>();
-        private final List<RuntimeFailure> engine = new ArrayList<>();
-
-        @Override
-        public synchronized void report(TaskReport report) {
-            reports.add(report);
-            notifyAll();
-        }
-
-        @Override
-        public synchronized void engine(RuntimeFailure down) {
-            engine.add(down);
-        }
-
-        synchronized List<TaskReport> reports() {
-            return List.copyOf(reports);
-        }
-
-        synchronized List<RuntimeFailure> engineChanges() {
-            return new ArrayList<>(engine);
-        }
-
-        synchronized void clear() {
-            reports.clear();
-        }
-
-        /** The first report of {@code kind} for {@code instanceId}, waiting for it. */
-        synchronized TaskReport await(TaskReport.Kind kind, String instanceId) {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (true) {
-                for (TaskReport report : reports) {
-                    if (report.kind() == kind && report.instanceId().equals(instanceId)) {
-                        return report;
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("no " + kind + " report of " + instanceId + " within " + WAIT
-                            + "; reports: " + reports);
-                }
-                try {
-                    wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError(e);
-                }
             }
         }
     }
