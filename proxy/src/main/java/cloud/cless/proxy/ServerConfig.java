@@ -31,6 +31,8 @@ import java.util.Locale;
  * @param queueTimeout         how long such a connection waits before it gets 503
  * @param revisionHistory      the newest revisions of a service kept whatever their traffic (at least 1)
  * @param storeUrl             the JDBC URL of the shared database with {@link StoreKind#POSTGRES}, else null
+ * @param runtime              where instances run: containers on one Docker engine, or tasks of a Docker Swarm
+ *                             whose manager {@code dockerHost} names
  */
 public record ServerConfig(
         String bind,
@@ -55,10 +57,14 @@ public record ServerConfig(
         int queueSize,
         Duration queueTimeout,
         int revisionHistory,
-        String storeUrl) {
+        String storeUrl,
+        RuntimeKind runtime) {
 
     /** Where service definitions are kept: this host's SQLite file, memory, or a PostgreSQL database replicas share. */
     public enum StoreKind { SQLITE, MEMORY, POSTGRES }
+
+    /** Where instances run: containers on one Docker engine, or the tasks of a Swarm service per revision. */
+    public enum RuntimeKind { DOCKER, SWARM }
 
     public ServerConfig {
         domain = domain.toLowerCase(Locale.ROOT);
@@ -76,6 +82,21 @@ public record ServerConfig(
             throw new IllegalArgumentException("--store-url is only used with --store postgres, not with --store "
                     + store.name().toLowerCase(Locale.ROOT));
         }
+        if (runtime == null) {
+            runtime = RuntimeKind.DOCKER;
+        }
+    }
+
+    /** A configuration of the docker runtime. */
+    public ServerConfig(String bind, int port, String domain, String adminHost, int adminPort, String adminToken,
+                        Path dataDir, StoreKind store, String dockerHost, String portRange, Duration idleTimeout,
+                        Duration startupTimeout, int maxHeaderSize, Duration headerTimeout, Duration drainTimeout,
+                        IoMode io, int eventLoopThreads, boolean allowRemoteUpstreams, Duration stopTimeout,
+                        int queueSize, Duration queueTimeout, int revisionHistory, String storeUrl) {
+        this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
+                idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
+                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, storeUrl,
+                RuntimeKind.DOCKER);
     }
 
     /** A configuration of a store of this host alone ({@code --store sqlite} or {@code memory}). */
@@ -86,7 +107,7 @@ public record ServerConfig(
                         int queueSize, Duration queueTimeout, int revisionHistory) {
         this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
-                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, null);
+                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, null, RuntimeKind.DOCKER);
     }
 
     /** A configuration that keeps the default revision history. */
@@ -98,6 +119,6 @@ public record ServerConfig(
         this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
                 allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, ServiceRegistry.DEFAULT_REVISION_HISTORY,
-                null);
+                null, RuntimeKind.DOCKER);
     }
 }
