@@ -58,7 +58,7 @@ class InstanceLifecycleDockerTest {
     private static EngineExecutors engine;
     private static DockerClient client;
 
-    private final TestDirectory directory = new TestDirectory();
+    private final TestRegistry services = new TestRegistry(Clock.systemUTC(), 10);
     private final List<String> foreignContainers = new ArrayList<>();
     private final List<InstanceLease> leases = new CopyOnWriteArrayList<>();
     private final List<InstanceLifecycle> managers = new ArrayList<>();
@@ -108,8 +108,8 @@ class InstanceLifecycleDockerTest {
 
     private InstanceLifecycle newManager(DockerContainerRuntime on, HostPorts hostPorts, int stopGraceSeconds) {
         InstanceLifecycle created = new InstanceLifecycle(on, hostPorts, engine.control(),
-                new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId, directory,
-                Clock.systemUTC(), new InstanceManagerConfig(stopGraceSeconds, 100, Duration.ofSeconds(10),
+                new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId,
+                services.directory, Clock.systemUTC(), new InstanceManagerConfig(stopGraceSeconds, 100, Duration.ofSeconds(10),
                         Duration.ofMillis(200), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()));
         managers.add(created);
         return created;
@@ -129,8 +129,8 @@ class InstanceLifecycleDockerTest {
 
     /** An acquire of {@code def}, which is registered first when it is not yet. */
     private Future<InstanceLease> acquire(InstanceLifecycle from, ServiceDefinition def) {
-        if (directory.current(def.name()) == null) {
-            directory.put(def);
+        if (services.service(def.name()) == null) {
+            services.existing(def);
         }
         return from.acquire(def, group.next());
     }
@@ -298,7 +298,7 @@ class InstanceLifecycleDockerTest {
         leases.clear();
         // The first manager is left as if its process had died; the second takes over.
         managers.remove(manager);
-        directory.remove(unknown.name()); // deleted while no cless ran
+        services.deletedMeanwhile(unknown.name());
         TestPorts secondPorts = new TestPorts();
         InstanceLifecycle second = newManager(runtime, secondPorts, 1);
 
@@ -429,7 +429,7 @@ class InstanceLifecycleDockerTest {
     @Test
     void idleContainerIsStoppedAndRemovedAndTheNextAcquireStartsAnother() throws Exception {
         ServiceDefinition idle = service(unique("idle"), TestImages.HELLO).idleTimeoutSeconds(1).build();
-        directory.put(idle);
+        services.existing(idle);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, idle);
         first.release();
@@ -448,8 +448,8 @@ class InstanceLifecycleDockerTest {
     void aRegisteredServiceGetsACreatedContainerWhichTheNextColdStartStarts() throws Exception {
         manager.start().get(60, TimeUnit.SECONDS);
         ServiceDefinition hello = service(unique("spare"), TestImages.HELLO).build();
-        directory.put(hello);
-        manager.serviceCreated(hello);
+        services.tell(manager);
+        services.create(hello);
 
         Container spare = awaitSpare(hello.name(), null);
         assertThat(stateOf(spare.getId())).isEqualTo("created");
@@ -464,7 +464,7 @@ class InstanceLifecycleDockerTest {
     @Test
     void afterAnIdleStopTheNextRequestStartsThePreCreatedContainer() throws Exception {
         ServiceDefinition idle = service(unique("respare"), TestImages.HELLO).idleTimeoutSeconds(1).build();
-        directory.put(idle);
+        services.existing(idle);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, idle);
         String firstId = containerIdOf(idle.name(), first);
@@ -483,7 +483,7 @@ class InstanceLifecycleDockerTest {
     void pauseModePausesTheIdleContainerAndTheNextRequestIsAnsweredByTheSameOne() throws Exception {
         ServiceDefinition napper = service(unique("napper"), TestImages.HELLO).idleTimeoutSeconds(1)
                 .idleAction(cloud.cless.core.service.IdleAction.PAUSE).build();
-        directory.put(napper);
+        services.existing(napper);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, napper);
         String containerId = containerIdOf(napper.name(), first);
