@@ -24,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a new instance of a revision up: takes the revision's spare container (or allocates a port and creates one), starts it,
- * and awaits readiness, all within the service's startup timeout, which counts from the first step: an engine that
- * does not answer ends the start at that deadline (504), or earlier once it is known to be down (503). A start
- * whose host port turns out to be taken on the engine is tried once more on another port. The outcome goes to the
- * pool; a failure is logged here, once, with the service, the revision and the image.
+ * Brings a new instance of a revision up: takes the revision's spare container (or allocates a port and creates
+ * one), starts it, and awaits readiness, all within the service's startup timeout, which counts from the first step:
+ * an engine that does not answer ends the start at that deadline (504), or earlier once it is known to be down
+ * (503). A start whose host port turns out to be taken on the engine is tried once more on another port. The
+ * outcome goes to the pool; a failure is logged here, once, with the service, the revision and the image.
  */
 final class ColdStart {
     private static final Logger log = LoggerFactory.getLogger(ColdStart.class);
@@ -167,7 +167,7 @@ final class ColdStart {
         if (spare == null) {
             return create(attempt);
         }
-        replenish(attempt.pool);
+        spares.replenish(attempt.pool);
         return spare.created.handle((containerId, err) -> {
             if (err != null) {
                 log.debug("Spare {} of service {} was not created, creating a container instead: {}",
@@ -262,7 +262,7 @@ final class ColdStart {
         if (error == null) {
             pool.meters().coldStarted(nanos);
             spares.startSucceeded(pool.key()); // what failed before (a missing image, say) works now
-            replenish(pool);
+            spares.replenish(pool);
             log.info("Cold start of service {} (revision {}): instance {}, container {} ready in {} ms",
                     pool.service(), pool.key(), instance.id, Instance.shortId(instance.containerId),
                     TimeUnit.NANOSECONDS.toMillis(nanos));
@@ -276,13 +276,6 @@ final class ColdStart {
         engine.failed(Failures.unwrap(error)); // before the waiters hear of it: their retries fail fast
         pool.meters().coldStartFailed(reason(failure));
         attempt.runner.decide(pool, fx -> pool.startFailed(instance, failure, fx));
-    }
-
-    /** A taken spare is made again for a revision that has traffic; a tag-only one gets none. */
-    private void replenish(ServicePool pool) {
-        if (pool.wantsSpare()) {
-            spares.replenish(pool.spec());
-        }
     }
 
     private static String reason(AcquireFailure failure) {

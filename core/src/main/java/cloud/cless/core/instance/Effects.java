@@ -58,7 +58,7 @@ final class Effects {
 
     boolean isEmpty() {
         return grants.isEmpty() && failures.isEmpty() && queued.isEmpty() && redirects.isEmpty() && starts.isEmpty()
-                && retires.isEmpty() && pauses.isEmpty() && resumes.isEmpty() && closedEpochs.isEmpty() && queueFull == 0
-                && abandoned == 0;
+                && retires.isEmpty() && pauses.isEmpty() && resumes.isEmpty() && closedEpochs.isEmpty()
+                && queueFull == 0 && abandoned == 0;
     }
 }

@@ -181,9 +181,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         }
         boolean mayCreate = mayCreate();
         runner.decide(pool, fx -> pool.maintain(mayCreate, fx));
-        if (mayCreate && pool.wantsSpare()) {
-            spares.replenish(pool.spec());
-        }
+        spares.replenish(pool);
     }
 
     /** A pool handed a request back (its revision serves no more): placed again by the traffic now. */

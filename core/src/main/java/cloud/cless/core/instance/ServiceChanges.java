@@ -96,22 +96,20 @@ final class ServiceChanges {
             }
             ServicePool pool = serving == Serving.TRAFFIC ? pools.getOrCreate(current.name(), revision.name())
                     : pools.get(revision.name());
+            if (pool != null && serving == Serving.NONE) {
+                retire(revision.name(), "no traffic and no tag");
+            } else if (pool != null) {
+                ResolvedService spec = ResolvedService.of(current, revision, services.defaults());
+                runner.decide(pool, fx -> pool.define(spec, serving, fx));
+                if (serving == Serving.TRAFFIC) {
+                    spares.defined(pool);
+                }
+                maintain.accept(pool);
+            }
             if (serving != Serving.TRAFFIC) {
+                // After the pool's role changed: a spare being made for it meanwhile is not kept.
                 spares.discard(revision.name(), serving == Serving.TAG ? "tag only" : "no traffic");
             }
-            if (pool == null) {
-                continue;
-            }
-            if (serving == Serving.NONE) {
-                retire(revision.name(), "no traffic and no tag");
-                continue;
-            }
-            ResolvedService spec = ResolvedService.of(current, revision, services.defaults());
-            runner.decide(pool, fx -> pool.define(spec, serving, fx));
-            if (serving == Serving.TRAFFIC) {
-                spares.defined(pool.spec());
-            }
-            maintain.accept(pool);
         }
     }
 

@@ -97,15 +97,23 @@ final class Spares {
         this.engineFailed = engineFailed;
     }
 
-    /** Makes the spare of {@code revision} when it has none, none failed, and containers may be created now. */
-    void replenish(ResolvedService revision) {
+    /**
+     * Makes the spare of {@code pool}'s revision when the pool wants one (its revision has a percent), it has none,
+     * none failed, and containers may be created now. The pool is asked under this lock, so a revision that loses
+     * its traffic (its pool's role changes first, then its spare is discarded) is never left with one.
+     */
+    void replenish(ServicePool pool) {
         if (!mayCreate.getAsBoolean()) {
             return;
         }
         Spare spare;
         synchronized (this) {
-            Slot slot = closed ? null : slots.computeIfAbsent(revision.revision(), r -> new Slot(revision.name()));
-            if (slot == null || slot.spare != null || slot.failed) {
+            ResolvedService revision = pool.spec();
+            if (closed || !pool.wantsSpare()) {
+                return;
+            }
+            Slot slot = slots.computeIfAbsent(revision.revision(), r -> new Slot(revision.name()));
+            if (slot.spare != null || slot.failed) {
                 return;
             }
             spare = new Spare(newInstanceId.get(), revision.name(), revision.revision(), revision.container());
@@ -125,12 +133,12 @@ final class Spares {
         return spare;
     }
 
-    /** The service of {@code revision}, which has traffic, was written: a spare that failed may be tried again. */
-    void defined(ResolvedService revision) {
+    /** The service of {@code pool}'s revision, which has traffic, was written: a spare that failed may be tried. */
+    void defined(ServicePool pool) {
         synchronized (this) {
-            slots.computeIfAbsent(revision.revision(), r -> new Slot(revision.name())).failed = false;
+            slots.computeIfAbsent(pool.key(), r -> new Slot(pool.service())).failed = false;
         }
-        replenish(revision);
+        replenish(pool);
     }
 
     /** A start of {@code revision} worked: what failed before (a missing image, say) works now. */

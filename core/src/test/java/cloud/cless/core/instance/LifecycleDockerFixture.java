@@ -100,8 +100,9 @@ abstract class LifecycleDockerFixture {
     InstanceLifecycle newManager(DockerContainerRuntime on, HostPorts hostPorts, int stopGraceSeconds) {
         InstanceLifecycle created = new InstanceLifecycle(on, hostPorts, engine.control(),
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId,
-                services.directory, Clock.systemUTC(), new InstanceManagerConfig(stopGraceSeconds, 100, Duration.ofSeconds(10),
-                        Duration.ofMillis(200), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()));
+                services.directory, Clock.systemUTC(), new InstanceManagerConfig(stopGraceSeconds, 100,
+                        Duration.ofSeconds(10), Duration.ofMillis(200), Duration.ofSeconds(2)),
+                new ClessMetrics(new SimpleMeterRegistry()));
         managers.add(created);
         return created;
     }

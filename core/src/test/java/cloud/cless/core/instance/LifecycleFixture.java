@@ -193,7 +193,8 @@ abstract class LifecycleFixture {
     /** Containers of {@code revision} created but not started: its spare. */
     long sparesOf(String revision) {
         return runtime.containers.values().stream()
-                .filter(c -> "created".equals(c.state) && revision.equals(c.spec.labels().get(ContainerLabels.REVISION)))
+                .filter(c -> "created".equals(c.state)
+                        && revision.equals(c.spec.labels().get(ContainerLabels.REVISION)))
                 .count();
     }
 
