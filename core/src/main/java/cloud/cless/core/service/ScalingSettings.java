@@ -31,6 +31,12 @@ public record ScalingSettings(int minInstances, int maxInstances, int concurrenc
                 : new ScalingSettings(min, maxInstances, concurrency, idleTimeout, idleAction);
     }
 
+    /** These settings with idle instances handled by {@code action} instead. */
+    public ScalingSettings withIdleAction(IdleAction action) {
+        return action == idleAction ? this
+                : new ScalingSettings(minInstances, maxInstances, concurrency, idleTimeout, action);
+    }
+
     /** True when one more in-flight request fits on an instance that has {@code inFlight} already. */
     public boolean hasRoom(int inFlight) {
         return concurrency == 0 || inFlight < concurrency;

@@ -108,12 +108,14 @@ public final class SwarmRevisions implements AutoCloseable {
     /**
      * Asks for an instance of the revision: its service gets at least {@code atLeast} replicas (made first when it
      * does not exist), and its tasks are polled fast until {@link #startEnded}. The instance is the next task
-     * reported {@code RUNNING}. Fails when the service cannot be made or scaled.
+     * reported {@code RUNNING}; the tasks that run already are reported so again at once, in case an earlier report
+     * of one was not taken. Fails when the service cannot be made or scaled.
      */
     public CompletableFuture<ReplicaUpdate> startOne(SwarmServiceSpec spec, int atLeast) {
         String revision = spec.revision();
         watch.watch(revision, null);
         watch.startPending(revision);
+        watch.offerRunning(revision);
         return prepare(spec)
                 .thenCompose(id -> replicas.atLeast(revision, atLeast))
                 .exceptionallyCompose(error -> {
@@ -169,20 +171,20 @@ public final class SwarmRevisions implements AutoCloseable {
     }
 
     /**
-     * Squares the swarm with the revisions that serve, after a start: the services of those revisions are watched
+     * Squares the swarm with the revisions that serve, after a start: the services {@code serves} keeps are watched
      * (their running tasks are reported {@code RUNNING}, to adopt), every other service of this installation is
-     * removed. Completes with the revisions adopted, once the removals were tried.
+     * removed. Completes with the services kept, once the removals were tried.
      */
-    public CompletableFuture<List<String>> reconcile(Predicate<String> serves) {
+    public CompletableFuture<List<SwarmService>> reconcile(Predicate<SwarmService> serves) {
         return swarm.listManaged(installationId).thenCompose(services -> {
-            List<String> adopted = new ArrayList<>();
+            List<SwarmService> adopted = new ArrayList<>();
             List<CompletableFuture<Void>> removals = new ArrayList<>();
             for (SwarmService service : services) {
                 String revision = service.labels().get(ContainerLabels.REVISION);
-                if (revision != null && serves.test(revision) && service.name().equals(nameOrNull(revision))) {
+                if (revision != null && service.name().equals(nameOrNull(revision)) && serves.test(service)) {
                     watch.watch(revision, service.id());
                     watch.pollNow(revision);
-                    adopted.add(revision);
+                    adopted.add(service);
                 } else {
                     log.info("Removing swarm service {} left from an earlier run: {}", service.name(),
                             revision == null ? "it has no revision label" : "revision " + revision

@@ -119,6 +119,21 @@ final class TaskTracker {
         return reports;
     }
 
+    /**
+     * Every running task again (but those let go and not yet picked or offered back), as {@code RUNNING} reports:
+     * for a start that waits, in case an earlier report of one was not taken (its pool was full or not there yet).
+     */
+    List<TaskReport> offerRunning() {
+        List<TaskReport> reports = new ArrayList<>();
+        for (Map.Entry<String, Known> entry : tasks.entrySet()) {
+            String id = entry.getKey();
+            if (entry.getValue().seen == Seen.RUNNING && released.stream().noneMatch(r -> r.taskId().equals(id))) {
+                offerBack(id, reports);
+            }
+        }
+        return reports;
+    }
+
     /** The instance of task {@code taskId} was let go: the next task Swarm marks for shutdown is the one it picked. */
     void released(String taskId, long nowMillis) {
         Known known = tasks.get(taskId);

@@ -131,6 +131,16 @@ final class TaskWatch implements AutoCloseable {
         kick();
     }
 
+    /** Reports every running task of {@code revision} again (see {@link TaskTracker#offerRunning}). */
+    void offerRunning(String revision) {
+        Watched w = watched.get(revision);
+        if (w != null) {
+            synchronized (w.tracker) {
+                dispatch(w, w.tracker.offerRunning());
+            }
+        }
+    }
+
     void startEnded(String revision) {
         withTracker(revision, TaskTracker::startEnded);
     }

@@ -3,6 +3,7 @@ package cloud.cless.core.runtime.swarm;
 import static cloud.cless.core.testing.Futures.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.RuntimeFailure;
 import cloud.cless.core.testing.DockerSupport;
 import cloud.cless.core.testing.SwarmSupport;
@@ -149,9 +150,10 @@ class SwarmRevisionsSwarmTest {
         awaitCondition(() -> await(client.tasks(serving.name())).stream().anyMatch(SwarmTask::isRunning),
                 "a task of the serving revision runs");
 
-        List<String> adopted = await(revisions.reconcile(serving.revision()::equals));
+        List<SwarmService> adopted = await(revisions.reconcile(
+                service -> service.labels().get(ContainerLabels.REVISION).equals(serving.revision())));
 
-        assertThat(adopted).containsExactly(serving.revision());
+        assertThat(adopted).extracting(SwarmService::name).containsExactly(serving.name());
         TaskReport running = listener.await(TaskReport.Kind.RUNNING, anyTask(serving));
         assertThat(DockerSupport.awaitHttp(running.address(), "/", WAIT)).contains(TestImages.HELLO_BODY);
         assertThat(await(client.listManaged(swarm.installationId()))).extracting(SwarmService::name)

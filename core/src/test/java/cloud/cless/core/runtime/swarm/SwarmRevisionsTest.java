@@ -189,9 +189,10 @@ class SwarmRevisionsTest {
         swarm.add(spec("hello-00001"));
         swarm.add(spec("other-00001", "someone-else"));
 
-        List<String> adopted = await(revisions.reconcile(revision -> revision.equals("hello-00002")));
+        List<SwarmService> adopted = await(revisions.reconcile(
+                service -> service.labels().get(ContainerLabels.REVISION).equals("hello-00002")));
 
-        assertThat(adopted).containsExactly("hello-00002");
+        assertThat(adopted).extracting(SwarmService::name).containsExactly("cless-hello-00002");
         assertThat(swarm.exists("cless-hello-00001")).isFalse();
         assertThat(swarm.exists("cless-other-00001")).as("another installation's").isTrue();
         TaskReport report = listener.await(TaskReport.Kind.RUNNING, "kept");
