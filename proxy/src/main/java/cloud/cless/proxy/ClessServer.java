@@ -9,11 +9,13 @@ import cloud.cless.core.instance.InstanceLifecycle;
 import cloud.cless.core.instance.InstanceManagerConfig;
 import cloud.cless.core.instance.ReadinessProbe;
 import cloud.cless.core.instance.ServiceDirectory;
+import cloud.cless.core.instance.SwarmSettings;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.port.PortAllocator;
 import cloud.cless.core.port.PortRange;
 import cloud.cless.core.runtime.DockerContainerRuntime;
 import cloud.cless.core.runtime.EngineExecutors;
+import cloud.cless.core.runtime.swarm.SwarmClient;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
@@ -44,8 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running cless: takes the data directory, wires the store, the registry, the Docker runtime, the instance
- * lifecycle, the admin API and the proxy listener on one event-loop group, and takes them down again in order.
+ * One running cless: takes the data directory, wires the store, the registry, the container runtime (a Docker
+ * engine, or a Docker Swarm with {@code --runtime swarm}), the instance lifecycle, the admin API and the proxy
+ * listener on one event-loop group, and takes them down again in order.
  *
  * <p>Blocking work runs on three bounded pools, so that nothing waits behind slower work of another kind: JDBC
  * (admin writes) on its own, quick engine calls (what a cold start waits for) on another, and slow engine calls
@@ -60,6 +63,9 @@ public final class ClessServer implements AutoCloseable {
     private static final int ENGINE_CONTROL_THREADS = 8;
     /** Stops block for up to --stop-timeout each: as many as may run side by side. */
     private static final int ENGINE_SLOW_THREADS = 8;
+    /** Calls to a Swarm manager: polls of tasks and scales, each quick. */
+    private static final int SWARM_THREADS = 8;
+    private static final int SWARM_QUEUE = 10_000;
     private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
     private static final Duration REAP_INTERVAL = Duration.ofSeconds(1);
     private static final Duration SURVEY_INTERVAL = Duration.ofSeconds(10);
@@ -116,21 +122,36 @@ public final class ClessServer implements AutoCloseable {
 
         StoreSetup store = StoreSetup.open(config, dataDir, System.getenv());
         opened.push(store);
-        registry = new ServiceRegistry(store.store(),
-                new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost())),
+        boolean onSwarm = config.runtime() == ServerConfig.RuntimeKind.SWARM;
+        ServiceValidator validator = new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost()));
+        registry = new ServiceRegistry(store.store(), onSwarm ? validator.refusingPause("swarm") : validator,
                 new DefinitionDefaults(config.domain(), seconds(config.idleTimeout()),
                         seconds(config.startupTimeout())),
                 storeCalls, Clock.systemUTC(), config.revisionHistory());
         registry.load();
 
-        DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), engine);
-        opened.push(runtime);
         ChannelFactory<SocketChannel> probeChannels = new ReflectiveChannelFactory<>(transport.socketChannelClass());
-        instances = new InstanceLifecycle(runtime, new PortAllocator(PortRange.parse(config.portRange())),
-                engine.control(), new ReadinessProbe(probeChannels), group, installationId,
-                ServiceDirectory.of(registry), Clock.systemUTC(),
-                new InstanceManagerConfig((int) config.stopTimeout().toSeconds(), config.queueSize(),
-                        config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL), metrics);
+        ReadinessProbe probe = new ReadinessProbe(probeChannels);
+        InstanceManagerConfig lifecycle = new InstanceManagerConfig((int) config.stopTimeout().toSeconds(),
+                config.queueSize(), config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL);
+        if (onSwarm) {
+            String clusterId = store.sharedInstallationId(installationId);
+            ExecutorService swarmCalls = BoundedExecutor.newFixed("cless-swarm", SWARM_THREADS, SWARM_QUEUE);
+            opened.push(() -> shutdownExecutor(swarmCalls));
+            SwarmClient swarm = new SwarmClient(config.dockerHost(), swarmCalls, SwarmClient.DEFAULT_CALL_TIMEOUT);
+            opened.push(swarm);
+            log.info("Instances run on the swarm managed at {} (services labelled installation {})",
+                    swarm.dockerHost(), clusterId);
+            instances = InstanceLifecycle.onSwarm(swarm, SwarmSettings.draining(config.drainTimeout()),
+                    engine.control(), probe, group, clusterId, ServiceDirectory.of(registry), Clock.systemUTC(),
+                    lifecycle, metrics);
+        } else {
+            DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), engine);
+            opened.push(runtime);
+            instances = new InstanceLifecycle(runtime, new PortAllocator(PortRange.parse(config.portRange())),
+                    engine.control(), probe, group, installationId, ServiceDirectory.of(registry), Clock.systemUTC(),
+                    lifecycle, metrics);
+        }
         registry.addListener(instances);
         store.follow(registry);
         awaitReconcile();
