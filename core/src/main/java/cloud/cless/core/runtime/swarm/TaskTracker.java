@@ -18,7 +18,7 @@ import java.util.Set;
  * cless learns that a task runs, that Swarm picked one to take down, or that a node refused one.
  *
  * <p>The first listing is a baseline: running tasks are reported (a restarted cless adopts them), the history of
- * ended ones is not. A scale-down cannot name its task: when cless lets an instance go, the instance is
+ * ended ones is not (but for the failures, when a start waits already). A scale-down cannot name its task: when cless lets an instance go, the instance is
  * {@link #released}, and the next task Swarm marks for shutdown is the one it picked; when that is another task, or
  * no task is picked within {@link #PICK_WAIT_MILLIS}, the instance let go is reported running again, to be taken
  * back. Pure: times are passed in, and its owner guards it.
@@ -216,7 +216,8 @@ final class TaskTracker {
             reports.add(TaskReport.of(TaskReport.Kind.STARTING, revision, task));
         } else {
             tasks.put(task.id(), new Known(Seen.ENDED, task, nowMillis));
-            if (baselined && task.state().isFailure()) {
+            // On the first listing, a failure is history unless a start waits: then it is likely why it waits.
+            if ((baselined || pendingStarts > 0) && task.state().isFailure()) {
                 failed(task, reports);
             }
         }

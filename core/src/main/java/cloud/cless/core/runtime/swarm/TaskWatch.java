@@ -374,24 +374,23 @@ final class TaskWatch implements AutoCloseable {
         }
     }
 
-    /** A poll ended; {@code cause} null when the manager answered. */
+    /** A poll ended; {@code cause} null when the manager answered. A change either way is told once. */
     private void answered(Throwable cause, String what) {
         if (closed) {
             return;
         }
-        if (cause == null) {
-            if (down != null) {
-                down = null;
-                listener.engine(null);
-            }
-        } else if (RuntimeFailure.is(cause, RuntimeFailure.Kind.ENGINE_UNAVAILABLE)) {
-            boolean newOutage = down == null;
-            down = (RuntimeFailure) cause;
-            if (newOutage) {
-                listener.engine(down);
-            }
-        } else {
+        if (cause != null && !RuntimeFailure.is(cause, RuntimeFailure.Kind.ENGINE_UNAVAILABLE)) {
             log.warn("Listing the {} failed; trying again: {}", what, cause.getMessage());
+            return;
+        }
+        RuntimeFailure now = (RuntimeFailure) cause;
+        boolean changed;
+        synchronized (this) {
+            changed = (down == null) != (now == null);
+            down = now;
+        }
+        if (changed) {
+            listener.engine(now);
         }
     }
 

@@ -7,7 +7,27 @@ public final class SwarmTasks {
     public static final SwarmNode NODE = new SwarmNode("node1", "lab-n1", "10.214.9.11", "ready", "active", "manager",
             true);
 
+    /** A node on this machine's loopback, whose "tasks" are servers a test runs there. */
+    public static final SwarmNode LOOPBACK = new SwarmNode("node-lo", "lab-lo", "127.0.0.1", "ready", "active",
+            "manager", true);
+
     private SwarmTasks() {
+    }
+
+    /** A task running on {@link #LOOPBACK}, published on {@code port}. */
+    public static SwarmTask runningOnLoopback(String id, String serviceId, int port) {
+        return on(LOOPBACK, id, serviceId, SwarmTaskState.RUNNING, SwarmTaskState.RUNNING, port);
+    }
+
+    /** A task on {@link #LOOPBACK} that Swarm picked to go, still running. */
+    public static SwarmTask shuttingDownOnLoopback(String id, String serviceId, int port) {
+        return on(LOOPBACK, id, serviceId, SwarmTaskState.REMOVE, SwarmTaskState.RUNNING, port);
+    }
+
+    private static SwarmTask on(SwarmNode node, String id, String serviceId, SwarmTaskState desired,
+                                SwarmTaskState state, int port) {
+        return new SwarmTask(id, serviceId, 1, "cless-test/hello:latest", node.id(), node, desired, state,
+                state.apiName(), null, "c-" + id, port, Instant.EPOCH, Instant.EPOCH);
     }
 
     public static SwarmTask starting(String id, String serviceId) {

@@ -40,6 +40,13 @@ class TaskTrackerTest {
     }
 
     @Test
+    void aFailureOnTheFirstListingIsReportedWhenAStartWaits() {
+        tracker.startPending();
+
+        assertThat(kinds(observe(ended("c", SERVICE), rejected("d", SERVICE, IMAGE)))).containsExactly("FAILED d");
+    }
+
+    @Test
     void aTaskIsReportedOncePerChange() {
         observe();
         assertThat(kinds(observe(starting("a", SERVICE)))).containsExactly("STARTING a");
