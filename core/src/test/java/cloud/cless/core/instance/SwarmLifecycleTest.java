@@ -7,6 +7,7 @@ import static cloud.cless.core.runtime.swarm.SwarmTasks.shuttingDownOnLoopback;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.cless.core.metrics.ClessMetrics;
+import cloud.cless.core.runtime.RuntimeFailure;
 import cloud.cless.core.runtime.swarm.FakeSwarm;
 import cloud.cless.core.runtime.swarm.SwarmTask;
 import cloud.cless.core.runtime.swarm.TaskPolling;
@@ -200,6 +201,35 @@ class SwarmLifecycleTest {
         assertThat(acquired.await(30, TimeUnit.SECONDS)).isTrue();
         leases.add(acquired.getNow());
         assertThat(acquired.getNow().instanceId()).isEqualTo("t2");
+    }
+
+    @Test
+    void whileTheManagerDoesNotAnswerAColdStartIs503AtOnceAndWorksAgainOnceItAnswers() throws Exception {
+        ServiceDefinition def = services.create(service("outage").build());
+        waitUntil(() -> swarm.exists("cless-outage-00001"));
+        swarm.down(new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
+                "the Swarm manager at unix:///fake is unreachable", null));
+        waitUntil(() -> failsAtOnce(def));
+
+        swarm.down(null);
+        swarm.setTasks("cless-outage-00001", task("t1", "cless-outage-00001"));
+        waitUntil(() -> !failsAtOnce(def));
+        assertThat(lease(def).instanceId()).isEqualTo("t1");
+    }
+
+    /** Whether an acquire of {@code def} fails with 503 (the manager known not to answer) within 100 ms. */
+    private boolean failsAtOnce(ServiceDefinition def) {
+        Future<InstanceLease> acquired = manager.acquire(def, group.next());
+        if (!acquired.awaitUninterruptibly(100) || acquired.isSuccess()) {
+            acquired.cancel(false);
+            if (acquired.isSuccess()) {
+                acquired.getNow().release();
+            }
+            return false;
+        }
+        return acquired.cause() instanceof AcquireFailure failure
+                && failure.reason() == AcquireFailure.Reason.UNAVAILABLE
+                && failure.getMessage().contains("unix:///fake is unreachable");
     }
 
     @Test
