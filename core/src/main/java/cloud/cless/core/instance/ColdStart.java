@@ -224,26 +224,8 @@ final class ColdStart {
     }
 
     private CompletableFuture<Void> awaitReady(Attempt attempt) {
-        Instance instance = attempt.instance;
-        if (closed || instance.exited) {
-            return CompletableFuture.failedFuture(new CancellationException("no readiness wait"));
-        }
-        Future<Void> probing = probe.probe(group.next(), instance.address(), attempt.spec.readinessPath(),
-                attempt.left().isNegative() ? Duration.ZERO.plusMillis(1) : attempt.left());
-        instance.probe = probing;
-        if (instance.exited || closed) {
-            probing.cancel(false); // died (or shutdown began) before the probe did: nobody else cancels it
-        }
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        probing.addListener(f -> {
-            instance.probe = null;
-            if (f.isSuccess()) {
-                ready.complete(null);
-            } else {
-                ready.completeExceptionally(f.cause());
-            }
-        });
-        return ready;
+        return InstanceProbes.awaitReady(probe, group.next(), attempt.instance, attempt.spec.readinessPath(),
+                attempt.left(), () -> closed);
     }
 
     /** Ends {@code attempt} the first time only: with success when {@code error} is null. */

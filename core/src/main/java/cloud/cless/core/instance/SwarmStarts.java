@@ -201,18 +201,8 @@ final class SwarmStarts {
     }
 
     private void awaitReady(Start start) {
-        Instance instance = start.instance;
-        Duration left = start.left();
-        Future<Void> probing = probe.probe(group.next(), instance.address(), start.spec.readinessPath(),
-                left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left);
-        instance.probe = probing;
-        if (instance.exited || start.ended.get()) {
-            probing.cancel(false); // it ended before the probe began: nobody else cancels it
-        }
-        probing.addListener(f -> {
-            instance.probe = null;
-            end(start, f.isSuccess() ? null : f.cause());
-        });
+        InstanceProbes.awaitReady(probe, group.next(), start.instance, start.spec.readinessPath(), start.left(),
+                () -> closed || start.ended.get()).whenComplete((v, error) -> end(start, error));
     }
 
     /** Ends {@code start} the first time only: with success when {@code error} is null. */

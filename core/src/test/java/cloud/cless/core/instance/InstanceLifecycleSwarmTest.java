@@ -12,6 +12,7 @@ import cloud.cless.core.runtime.swarm.TaskPolling;
 import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.testing.DockerSupport;
 import cloud.cless.core.testing.SwarmSupport;
+import cloud.cless.core.testing.Waits;
 import cloud.cless.core.testing.TestImages;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
@@ -140,7 +141,7 @@ class InstanceLifecycleSwarmTest {
         ServiceDefinition def = services.create(service(TestImages.HELLO).env(Map.of("GREETING", "hi"))
                 .build());
         String revision = revisionOf(def, 1);
-        awaitCondition(() -> await(client.listManaged(swarm.installationId())).stream()
+        until(() -> await(client.listManaged(swarm.installationId())).stream()
                 .anyMatch(s -> s.name().equals(SwarmServiceSpec.nameFor(revision))), "the service made ahead");
         assertThat(replicas(revision)).isZero();
 
@@ -170,9 +171,9 @@ class InstanceLifecycleSwarmTest {
         first.release();
         leases.remove(first);
 
-        awaitCondition(() -> replicas(revision) == 0, "scaled to zero");
-        awaitCondition(() -> running(revision).isEmpty(), "its task gone");
-        awaitCondition(() -> manager.instances(def.name()).isEmpty(), "no instance left");
+        until(() -> replicas(revision) == 0, "scaled to zero");
+        until(() -> running(revision).isEmpty(), "its task gone");
+        until(() -> manager.instances(def.name()).isEmpty(), "no instance left");
 
         InstanceLease second = lease(manager, def);
         assertThat(second.instanceId()).isNotEqualTo(firstTask);
@@ -211,7 +212,7 @@ class InstanceLifecycleSwarmTest {
                 .as("kept while its request is in flight").contains(oldService);
         old.release();
         leases.remove(old);
-        awaitCondition(() -> await(client.listManaged(swarm.installationId())).stream()
+        until(() -> await(client.listManaged(swarm.installationId())).stream()
                 .noneMatch(s -> s.name().equals(oldService)), "the old revision's service removed");
     }
 
@@ -234,9 +235,9 @@ class InstanceLifecycleSwarmTest {
     void aRestartedLifecycleAdoptsTheRunningTaskOfARevisionThatServes() throws Exception {
         ServiceDefinition def = services.create(service(TestImages.HELLO).minInstances(1).build());
         String revision = revisionOf(def, 1);
-        awaitCondition(() -> running(revision).size() == 1, "min_instances started");
+        until(() -> running(revision).size() == 1, "min_instances started");
         String task = running(revision).get(0).id();
-        awaitCondition(() -> manager.instances(def.name()).stream()
+        until(() -> manager.instances(def.name()).stream()
                 .anyMatch(i -> i.state() == InstanceState.READY), "the instance ready");
         managers.remove(manager);
         manager.shutdown(Duration.ZERO).get(60, TimeUnit.SECONDS); // the swarm's services stay
@@ -251,13 +252,7 @@ class InstanceLifecycleSwarmTest {
         assertThat(replicas(revision)).isEqualTo(1);
     }
 
-    private static void awaitCondition(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            Thread.sleep(50);
-        }
+    private static void until(BooleanSupplier condition, String what) {
+        Waits.until(WAIT, what, condition);
     }
 }

@@ -8,6 +8,7 @@ import cloud.cless.core.runtime.swarm.SwarmService;
 import cloud.cless.core.runtime.swarm.SwarmServiceSpec;
 import cloud.cless.core.runtime.swarm.SwarmTask;
 import cloud.cless.core.testing.SwarmSupport;
+import cloud.cless.core.testing.Waits;
 import cloud.cless.core.testing.TestImages;
 import cloud.cless.proxy.ClessServer;
 import cloud.cless.proxy.IoMode;
@@ -90,7 +91,7 @@ class ServerlessSwarmTest {
         register("{\"name\":\"" + name + "\",\"image_name\":\"cless-test/hello\",\"idle_timeout_seconds\":2,"
                 + "\"env\":{\"GREETING\":\"hi\"},\"memory_mb\":64}");
         String revision = name + "-00001";
-        awaitCondition(() -> exists(revision), "the revision's service made at zero replicas");
+        until(() -> exists(revision), "the revision's service made at zero replicas");
         assertThat(replicas(revision)).isZero();
 
         RawHttp.Response first = get(name, "/cgi-bin/env");
@@ -100,7 +101,7 @@ class ServerlessSwarmTest {
         assertThat(replicas(revision)).isEqualTo(1);
         String firstTask = runningTasks(revision).get(0).id();
 
-        awaitCondition(() -> replicas(revision) == 0 && runningTasks(revision).isEmpty(), "scaled to zero");
+        until(() -> replicas(revision) == 0 && runningTasks(revision).isEmpty(), "scaled to zero");
 
         assertHello(get(name, "/"));
         assertThat(runningTasks(revision)).extracting(SwarmTask::id).singleElement().isNotEqualTo(firstTask);
@@ -113,7 +114,7 @@ class ServerlessSwarmTest {
         register("{\"name\":\"" + name + "\",\"image_name\":\"cless-test/hello\",\"env\":{\"GREETING\":\"one\"}}");
         assertHello(get(name, "/"));
         Future<RawHttp.Response> slow = clients.submit(() -> get(name, "/cgi-bin/slow?3"));
-        Thread.sleep(500); // the slow request reaches the old revision's task first
+        until(() -> instancesOf(name).contains("\"in_flight_requests\":1"), "the slow request on the old task");
 
         RawHttp.Response updated = RawHttp.request(proxy(), "PUT", "admin.localhost", "/serviceDefinitions/" + name,
                 TOKEN, "{\"name\":\"" + name + "\",\"image_name\":\"cless-test/hello\","
@@ -126,7 +127,7 @@ class ServerlessSwarmTest {
         RawHttp.Response finished = slow.get(60, TimeUnit.SECONDS);
         assertThat(finished.status()).isEqualTo(200);
         assertThat(finished.body()).contains("slept 3");
-        awaitCondition(() -> !exists(name + "-00001"), "the old revision's service removed once drained");
+        until(() -> !exists(name + "-00001"), "the old revision's service removed once drained");
         assertThat(exists(name + "-00002")).isTrue();
         assertThat(get(name, "/cgi-bin/env").body()).contains("GREETING=two");
     }
@@ -212,6 +213,16 @@ class ServerlessSwarmTest {
         return new InetSocketAddress("127.0.0.1", server.proxyAddress().getPort());
     }
 
+    /** The admin API's list of the instances of {@code service}, as JSON text. */
+    private String instancesOf(String service) {
+        try {
+            return RawHttp.request(proxy(), "GET", "admin.localhost", "/serviceDefinitions/" + service + "/instances",
+                    TOKEN, null).body();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static boolean exists(String revision) {
         String name = SwarmServiceSpec.nameFor(revision);
         return await(client.listManaged(swarm.installationId())).stream().anyMatch(s -> s.name().equals(name));
@@ -225,13 +236,7 @@ class ServerlessSwarmTest {
         return await(client.tasks(SwarmServiceSpec.nameFor(revision))).stream().filter(SwarmTask::isRunning).toList();
     }
 
-    private static void awaitCondition(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            Thread.sleep(50);
-        }
+    private static void until(BooleanSupplier condition, String what) {
+        Waits.until(WAIT, what, condition);
     }
 }

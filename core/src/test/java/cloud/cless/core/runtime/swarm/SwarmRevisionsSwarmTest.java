@@ -7,6 +7,7 @@ import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.RuntimeFailure;
 import cloud.cless.core.testing.DockerSupport;
 import cloud.cless.core.testing.SwarmSupport;
+import cloud.cless.core.testing.Waits;
 import cloud.cless.core.testing.TestImages;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -103,7 +104,7 @@ class SwarmRevisionsSwarmTest {
     void ofTwoTasksSwarmTakesOneAwayAndTheOtherIsKept() {
         SwarmServiceSpec spec = spec(TestImages.HELLO);
         await(revisions.startOne(spec, 2));
-        awaitCondition(() -> listener.count(TaskReport.Kind.RUNNING, spec.revision()) >= 2, "two tasks running");
+        until(() -> listener.count(TaskReport.Kind.RUNNING, spec.revision()) >= 2, "two tasks running");
         revisions.startEnded(spec.revision());
         List<TaskReport> both = listener.all(TaskReport.Kind.RUNNING, spec.revision());
         String letGo = both.get(0).instanceId();
@@ -113,7 +114,7 @@ class SwarmRevisionsSwarmTest {
         await(revisions.letGo(spec.revision(), letGo));
 
         // Whichever Swarm picked drains; when it was the other one, the one let go is offered back.
-        awaitCondition(() -> !listener.all(TaskReport.Kind.DRAINING, spec.revision()).isEmpty(), "a task drains");
+        until(() -> !listener.all(TaskReport.Kind.DRAINING, spec.revision()).isEmpty(), "a task drains");
         String picked = listener.all(TaskReport.Kind.DRAINING, spec.revision()).get(0).instanceId();
         assertThat(picked).isIn(letGo, other);
         if (picked.equals(other)) {
@@ -129,13 +130,13 @@ class SwarmRevisionsSwarmTest {
 
         await(revisions.startOne(spec, 1));
 
-        awaitCondition(() -> listener.count(TaskReport.Kind.FAILED, spec.revision()) >= 1, "a failure");
+        until(() -> listener.count(TaskReport.Kind.FAILED, spec.revision()) >= 1, "a failure");
         RuntimeFailure failure = listener.all(TaskReport.Kind.FAILED, spec.revision()).get(0).failure();
         assertThat(failure.kind()).isEqualTo(RuntimeFailure.Kind.IMAGE_NOT_FOUND);
         assertThat(failure.getMessage()).startsWith("image " + missing + " is missing on node ")
                 .contains("(" + swarm.nodeAddress().getHostAddress() + ")").contains("No such image");
         revisions.startEnded(spec.revision());
-        awaitCondition(() -> await(revisions.replicas().desired(spec.revision())) == 0,
+        until(() -> await(revisions.replicas().desired(spec.revision())) == 0,
                 "scaled back to 0 after " + TaskTracker.FAILURES_BEFORE_SCALE_BACK + " failures");
         assertThat(listener.count(TaskReport.Kind.FAILED, spec.revision()))
                 .isGreaterThanOrEqualTo(TaskTracker.FAILURES_BEFORE_SCALE_BACK);
@@ -147,7 +148,7 @@ class SwarmRevisionsSwarmTest {
         SwarmServiceSpec retired = spec(TestImages.HELLO);
         await(client.createService(serving));
         await(client.createService(retired));
-        awaitCondition(() -> await(client.tasks(serving.name())).stream().anyMatch(SwarmTask::isRunning),
+        until(() -> await(client.tasks(serving.name())).stream().anyMatch(SwarmTask::isRunning),
                 "a task of the serving revision runs");
 
         List<SwarmService> adopted = await(revisions.reconcile(
@@ -162,34 +163,20 @@ class SwarmRevisionsSwarmTest {
 
     /** The id of the first task of {@code spec}'s service that runs, waiting for it. */
     private static String anyTask(SwarmServiceSpec spec) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
+        String[] found = new String[1];
+        until(() -> {
             for (SwarmTask task : await(client.tasks(spec.name()))) {
                 if (task.isRunning() && task.address().isPresent()) {
-                    return task.id();
+                    found[0] = task.id();
+                    return true;
                 }
             }
-            sleep(20);
-        }
-        throw new AssertionError("no task of " + spec.name() + " runs within " + WAIT);
+            return false;
+        }, "a task of " + spec.name() + " runs");
+        return found[0];
     }
 
-    private static void awaitCondition(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            sleep(50);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+    private static void until(BooleanSupplier condition, String what) {
+        Waits.until(WAIT, what, condition);
     }
 }

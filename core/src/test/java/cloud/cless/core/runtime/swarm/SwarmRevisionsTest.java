@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.RuntimeFailure;
+import cloud.cless.core.testing.Waits;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ class SwarmRevisionsTest {
         TaskReport report = listener.await(TaskReport.Kind.RUNNING, "t1");
         assertThat(report.address()).isEqualTo(new InetSocketAddress("10.214.9.11", 30001));
         assertThat(report.revision()).isEqualTo("hello-00001");
-        awaitCondition(() -> swarm.taskListings() > listingsBefore + 2, "polled by name while the start is pending");
+        until(() -> swarm.taskListings() > listingsBefore + 2, "polled by name while the start is pending");
     }
 
     @Test
@@ -98,7 +99,7 @@ class SwarmRevisionsTest {
         int byName = swarm.taskListings();
         int installationListings = swarm.installationListings();
 
-        awaitCondition(() -> swarm.installationListings() >= installationListings + 3, "slow listings");
+        until(() -> swarm.installationListings() >= installationListings + 3, "slow listings");
         assertThat(swarm.taskListings()).as("no fast polls but one in flight").isLessThanOrEqualTo(byName + 1);
         swarm.setTasks("cless-hello-00001");
         listener.await(TaskReport.Kind.GONE, "t1");
@@ -168,7 +169,7 @@ class SwarmRevisionsTest {
                     + " lab-n1 (10.214.9.11)");
         }
 
-        awaitCondition(() -> swarm.replicas("cless-hello-00001") == 0, "scaled back to 0");
+        until(() -> swarm.replicas("cless-hello-00001") == 0, "scaled back to 0");
     }
 
     @Test
@@ -218,12 +219,12 @@ class SwarmRevisionsTest {
         RuntimeFailure unreachable = new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
                 "the Swarm manager at unix:///x is unreachable", null);
         swarm.down(unreachable);
-        awaitCondition(() -> listener.engineChanges().contains(unreachable), "told it is down");
-        awaitCondition(() -> revisions.down() == unreachable, "down");
+        until(() -> listener.engineChanges().contains(unreachable), "told it is down");
+        until(() -> revisions.down() == unreachable, "down");
 
         swarm.down(null);
 
-        awaitCondition(() -> listener.engineChanges().size() == 2, "told it answers again");
+        until(() -> listener.engineChanges().size() == 2, "told it answers again");
         assertThat(revisions.down()).isNull();
         assertThat(listener.engineChanges()).containsExactly(unreachable, null);
     }
@@ -245,18 +246,7 @@ class SwarmRevisionsTest {
         return service;
     }
 
-    private static void awaitCondition(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
+    private static void until(BooleanSupplier condition, String what) {
+        Waits.until(WAIT, what, condition);
     }
 }
