@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,7 @@ final class SwarmDriver implements InstanceDriver {
     /** Revisions whose pause was turned into a stop, so that it is said once. */
     private final Set<String> pauseToldOf = ConcurrentHashMap.newKeySet();
     private volatile EffectRunner runner;
+    private volatile ScheduledFuture<?> sweeps;
     /** Why the swarm is not reconciled yet (the first reconcile is tried until it works), or null once it is. */
     private volatile RuntimeFailure unreconciled = new RuntimeFailure(RuntimeFailure.Kind.ENGINE_UNAVAILABLE,
             "the swarm is not reconciled yet", null);
@@ -92,7 +94,7 @@ final class SwarmDriver implements InstanceDriver {
             if (error == null) {
                 unreconciled = null;
                 revisions.start();
-                schedule(retired::sweep, SWEEP_MILLIS, true);
+                sweeps = schedule(retired::sweep, SWEEP_MILLIS, true);
                 log.info("Reconciled the swarm at {}: {} service(s) of serving revisions kept", installationId,
                         adopted.size());
                 reconciled.run();
@@ -237,6 +239,10 @@ final class SwarmDriver implements InstanceDriver {
     @Override
     public void close() {
         closed = true;
+        ScheduledFuture<?> sweeping = sweeps;
+        if (sweeping != null) {
+            sweeping.cancel(false);
+        }
         revisions.close();
     }
 
@@ -270,18 +276,15 @@ final class SwarmDriver implements InstanceDriver {
                 List.of());
     }
 
-    private void schedule(Runnable task, long delayMillis, boolean repeat) {
+    private ScheduledFuture<?> schedule(Runnable task, long delayMillis, boolean repeat) {
         if (closed) {
-            return;
+            return null;
         }
         try {
-            if (repeat) {
-                group.next().scheduleWithFixedDelay(task, delayMillis, delayMillis, TimeUnit.MILLISECONDS);
-            } else {
-                group.next().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-            }
+            return repeat ? group.next().scheduleWithFixedDelay(task, delayMillis, delayMillis, TimeUnit.MILLISECONDS)
+                    : group.next().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException loopsGone) {
-            // shutting down
+            return null; // shutting down
         }
     }
 
@@ -308,6 +311,7 @@ final class SwarmDriver implements InstanceDriver {
                     }
                 }
                 case GONE -> {
+                    starts.taskGone(report.revision());
                     for (ServicePool pool : pools.of(report.revision())) {
                         Instance[] gone = new Instance[1];
                         effects.decide(pool, fx -> gone[0] = pool.gone(report.instanceId(), fx));

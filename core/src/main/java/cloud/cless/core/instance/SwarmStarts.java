@@ -154,6 +154,29 @@ final class SwarmStarts {
         failing.forEach(start -> end(start, failure));
     }
 
+    /**
+     * A task of {@code revision} ended or was taken away (a scale-down picks a task that is not running yet first):
+     * starts still waiting for a task ask again for as many replicas as their pool counts, so none waits for a task
+     * that is gone.
+     */
+    void taskGone(String revision) {
+        Start oldest;
+        synchronized (this) {
+            Deque<Start> starts = waiting.get(revision);
+            oldest = starts == null ? null : starts.peek();
+        }
+        if (oldest != null && !oldest.ended.get() && !closed) {
+            int wanted = Math.max(1, oldest.pool.read(instances -> instances.serving().size()));
+            revisions.startOne(specs.apply(oldest.spec), wanted).whenComplete((update, error) -> {
+                revisions.startEnded(revision); // startOne counted one more start awaited: this is not one
+                if (error != null) {
+                    log.debug("Asking again for a task of revision {} failed: {}", revision,
+                            Failures.unwrap(error).getMessage());
+                }
+            });
+        }
+    }
+
     /** The task of a starting instance ended: its start fails now, not at its deadline. */
     void exited(Instance instance) {
         Future<Void> probing = instance.probe;

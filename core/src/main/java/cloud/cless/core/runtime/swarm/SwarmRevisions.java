@@ -93,16 +93,24 @@ public final class SwarmRevisions implements AutoCloseable {
         if (known != null) {
             return CompletableFuture.completedFuture(known);
         }
-        return preparing.computeIfAbsent(spec.revision(), revision -> {
-            CompletableFuture<String> made = findOrCreate(spec);
-            made.whenComplete((id, error) -> {
-                preparing.remove(revision);
-                if (id != null && watch.watches(revision)) {
-                    watch.watch(revision, id);
-                }
-            });
-            return made;
+        String revision = spec.revision();
+        CompletableFuture<String> mine = new CompletableFuture<>();
+        CompletableFuture<String> theirs = preparing.putIfAbsent(revision, mine);
+        if (theirs != null) {
+            return theirs;
+        }
+        findOrCreate(spec).whenComplete((id, error) -> {
+            preparing.remove(revision, mine);
+            if (id != null && watch.watches(revision)) {
+                watch.watch(revision, id);
+            }
+            if (error == null) {
+                mine.complete(id);
+            } else {
+                mine.completeExceptionally(unwrap(error));
+            }
         });
+        return mine;
     }
 
     /**

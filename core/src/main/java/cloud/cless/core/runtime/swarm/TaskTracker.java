@@ -237,8 +237,10 @@ final class TaskTracker {
                     moveTo(known, Seen.ENDED, nowMillis);
                     failed(task, reports);
                 } else if (!task.isWanted()) {
-                    moveTo(known, Seen.ENDED, nowMillis); // scaled down before it ran
+                    // Scaled away before it ran: Swarm takes a task that is not running yet first.
+                    moveTo(known, Seen.ENDED, nowMillis);
                     reports.add(TaskReport.of(TaskReport.Kind.GONE, revision, task));
+                    picked(task.id(), reports);
                 }
             }
             case RUNNING -> {

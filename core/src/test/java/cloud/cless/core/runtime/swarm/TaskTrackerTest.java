@@ -167,6 +167,15 @@ class TaskTrackerTest {
     }
 
     @Test
+    void whenSwarmTakesATaskThatIsNotRunningYetTheInstanceLetGoIsOfferedBack() {
+        observe(running("a", SERVICE, 30001), starting("b", SERVICE));
+        tracker.released("a", now);
+
+        assertThat(kinds(observe(running("a", SERVICE, 30001), ended("b", SERVICE))))
+                .containsExactly("GONE b", "RUNNING a");
+    }
+
+    @Test
     void anInstanceLetGoThatSwarmDoesNotPickInTimeIsOfferedBack() {
         observe(running("a", SERVICE, 30001));
         tracker.released("a", now);
