@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,6 +41,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     private final EngineReports reports;
     private final ServiceChanges changes;
     private final Shutdown shutdown;
+    private final StartGate gate;
     private volatile boolean shuttingDown;
     private volatile boolean reconciled;
     private volatile ScheduledFuture<?> maintenance;
@@ -60,7 +62,20 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     public InstanceLifecycle(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
                              EventLoopGroup group, String installationId, ServiceDirectory services, Clock clock,
                              InstanceManagerConfig config, ClessMetrics metrics) {
+        this(runtime, ports, control, probe, group, installationId, services, clock, config, metrics,
+                StartGate.OPEN);
+    }
+
+    /**
+     * As the other constructor, with {@code gate} consulted before every start: while it is closed, requests that
+     * need a start fail with {@link AcquireFailure.Reason#UNAVAILABLE} and no top-up or spare is made, while warm
+     * instances keep serving.
+     */
+    public InstanceLifecycle(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
+                             EventLoopGroup group, String installationId, ServiceDirectory services, Clock clock,
+                             InstanceManagerConfig config, ClessMetrics metrics, StartGate gate) {
         this.services = services;
+        this.gate = gate;
         this.group = group;
         this.config = config;
         Supplier<String> ids = InstanceLifecycle::newInstanceId;
@@ -71,7 +86,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         this.spares = new Spares(runtime, ports, control, installationId, clock, ids, retirement, this::mayCreate,
                 engine::failed);
         this.coldStart = new ColdStart(runtime, ports, control, probe, group, installationId, ids, spares, engine,
-                retirement, metrics);
+                retirement, metrics, gate);
         this.runner = new EffectRunner(clock, metrics, config.queueTimeout(), coldStart,
                 new PauseResume(runtime, engine), retirement);
         Reconciler reconciler = new Reconciler(pools, services, ports, coldStart, spares, retirement, runner);
@@ -132,6 +147,15 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     public List<InstanceInfo> instances(String serviceName) {
         ServicePool pool = pools.get(serviceName);
         return pool == null ? List.of() : pool.read(PoolInstances::snapshot);
+    }
+
+    /**
+     * Per pool key (the service today; the revision once pools are kept per revision), what the pools that have
+     * instances have now: requests leased or waiting, and the latest activity, on this lifecycle's clock. For the
+     * replica's report to the cluster: thread-safe and cheap (each pool's lock for a moment, no engine call).
+     */
+    public Map<String, PoolActivity> activity() {
+        return pools.activity();
     }
 
     /**
@@ -215,9 +239,12 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         maintainAll();
     }
 
-    /** Containers are created (top-ups, spares) only once reconciled, while the engine is up and cless runs. */
+    /**
+     * Containers are created (top-ups, spares) only once reconciled, while the engine is up, the start gate open
+     * and cless runs.
+     */
     private boolean mayCreate() {
-        return reconciled && engine.isUp() && !shuttingDown;
+        return reconciled && engine.isUp() && !shuttingDown && gate.refusal() == null;
     }
 
     private static String newInstanceId() {

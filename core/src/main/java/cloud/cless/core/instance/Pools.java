@@ -4,6 +4,7 @@ import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.ResolvedService;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,6 +83,18 @@ final class Pools {
     /** Requests in flight on every instance. */
     int inFlight() {
         return all().stream().mapToInt(pool -> pool.read(PoolInstances::inFlight)).sum();
+    }
+
+    /** Per pool key, what the pools that have instances have now; a key of an active and a leaving pool adds up. */
+    Map<String, PoolActivity> activity() {
+        Map<String, PoolActivity> activity = new HashMap<>();
+        for (ServicePool pool : all()) {
+            PoolActivity one = pool.activity();
+            if (one != null) {
+                activity.merge(pool.key(), one, PoolActivity::plus);
+            }
+        }
+        return activity;
     }
 
     /** Whether no pool has an instance left. */
