@@ -58,17 +58,17 @@ class LifecycleActivityTest extends LifecycleFixture {
         before.release();
         ServiceDefinition cold = registered(service("cold").build());
 
-        startRefusal = "no instance can be started while the shared database jdbc:postgresql://db/cless is"
-                + " unreachable";
+        String why = "no instance can be started while the shared database jdbc:postgresql://db/cless is unreachable";
+        startGate = () -> why;
         AcquireFailure refused = failureOf(acquire(cold));
         assertThat(refused.reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
-        assertThat(refused.getMessage()).isEqualTo("service cold: " + startRefusal);
+        assertThat(refused.getMessage()).isEqualTo("service cold: " + why);
         assertThat(refused.logged()).isTrue();
         assertThat(runtime.creates()).isEqualTo(1);
         InstanceLease warmAgain = lease(warm);
         assertThat(warmAgain.instanceId()).isEqualTo(before.instanceId());
 
-        startRefusal = null;
+        startGate = StartGate.OPEN;
         InstanceLease started = lease(cold);
         assertThat(started.instanceId()).isNotEqualTo(before.instanceId());
         assertThat(runtime.creates()).isEqualTo(2);
@@ -77,12 +77,12 @@ class LifecycleActivityTest extends LifecycleFixture {
     @Test
     void aClosedStartGateMakesNoTopUpUntilItOpens() throws Exception {
         directory.put(service("warm").minInstances(1).build());
-        startRefusal = "the shared database is unreachable";
+        startGate = () -> "the shared database is unreachable";
         manager.start().get(30, TimeUnit.SECONDS);
         tick();
         assertThat(runtime.creates()).isZero();
 
-        startRefusal = null;
+        startGate = StartGate.OPEN;
         tick();
         ReadinessProbeTest.waitUntil(() -> manager.instances("warm").stream()
                 .anyMatch(i -> i.state() == InstanceState.READY));
