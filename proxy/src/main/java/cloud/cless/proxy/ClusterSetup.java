@@ -57,7 +57,7 @@ final class ClusterSetup implements AutoCloseable {
     private final JdbcExecutor calls;
     private final LeaderElection election;
     private final StartGate gate;
-    // What serving() started, closed in reverse order.
+    // What attach() and serving() started, closed in reverse order.
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private volatile ReplicaIdentity self;
     private Supplier<Map<String, RevisionActivity>> activity;
