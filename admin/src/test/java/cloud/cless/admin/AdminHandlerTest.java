@@ -3,6 +3,7 @@ package cloud.cless.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.cless.core.metrics.ClessMetrics;
+import cloud.cless.core.metrics.RevisionMeters;
 import cloud.cless.core.metrics.ServiceMeters;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.RegisteredService;
@@ -48,15 +49,16 @@ class AdminHandlerTest {
     void metricsAreServedInPrometheusTextFormatWithTheToken() throws Exception {
         ClessMetrics metrics = new ClessMetrics(fixture.metrics);
         ServiceMeters hello = metrics.service("hello");
-        hello.coldStarted(250_000_000L);
+        RevisionMeters v1 = metrics.revision("hello", "hello-00001");
+        v1.coldStarted(250_000_000L);
         hello.connectionOpened();
         hello.relayedUpstream(10);
         hello.relayedDownstream(20);
-        hello.queued();
-        hello.queueWaited(1_000_000L);
+        v1.queued();
+        v1.queueWaited(1_000_000L);
         metrics.clientError(404, null);
         metrics.clientError(502, "hello");
-        metrics.trackInstances("hello", state -> 1);
+        metrics.trackInstances("hello", "hello-00001", state -> 1);
 
         http.send("GET /metrics HTTP/1.1\r\nHost: admin.localhost\r\n" + AUTH + "\r\n");
         HttpExchange.Response response = http.awaitOne();
@@ -64,18 +66,18 @@ class AdminHandlerTest {
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.headers().get("Content-Type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
         assertThat(response.body()).contains(
-                "cless_cold_starts_total{service=\"hello\"} 1.0",
-                "cless_cold_start_duration_seconds_bucket{service=\"hello\",le=\"0.25\"} 1",
-                "cless_cold_start_duration_seconds_count{service=\"hello\"} 1",
+                "cless_cold_starts_total{revision=\"hello-00001\",service=\"hello\"} 1.0",
+                "cless_cold_start_duration_seconds_bucket{revision=\"hello-00001\",service=\"hello\",le=\"0.25\"} 1",
+                "cless_cold_start_duration_seconds_count{revision=\"hello-00001\",service=\"hello\"} 1",
                 "cless_connections_open{service=\"hello\"} 1.0",
                 "cless_connections_total{service=\"hello\"} 1.0",
                 "cless_relayed_bytes_total{direction=\"upstream\",service=\"hello\"} 10.0",
                 "cless_relayed_bytes_total{direction=\"downstream\",service=\"hello\"} 20.0",
                 "cless_client_errors_total{service=\"\",status=\"404\"} 1.0",
                 "cless_client_errors_total{service=\"hello\",status=\"502\"} 1.0",
-                "cless_instances{service=\"hello\",state=\"ready\"} 1.0",
-                "cless_queue_waits_total{service=\"hello\"} 1.0",
-                "cless_queue_wait_duration_seconds_count{service=\"hello\"} 1");
+                "cless_instances{revision=\"hello-00001\",service=\"hello\",state=\"ready\"} 1.0",
+                "cless_queue_waits_total{revision=\"hello-00001\",service=\"hello\"} 1.0",
+                "cless_queue_wait_duration_seconds_count{revision=\"hello-00001\",service=\"hello\"} 1");
     }
 
     @Test

@@ -3,6 +3,8 @@ package cloud.cless.proxy;
 import cloud.cless.core.instance.InstanceInfo;
 import cloud.cless.core.instance.InstanceLease;
 import cloud.cless.core.instance.InstanceManager;
+import cloud.cless.core.service.Revision;
+import cloud.cless.core.service.Route;
 import cloud.cless.core.service.ServiceDefinition;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -36,6 +38,11 @@ final class FakeInstanceManager implements InstanceManager {
     @Override
     public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
         return behaviour.apply(service, loop);
+    }
+
+    @Override
+    public Future<InstanceLease> acquire(Route route, Revision revision, EventLoop loop) {
+        return behaviour.apply(route.service(), loop);
     }
 
     @Override

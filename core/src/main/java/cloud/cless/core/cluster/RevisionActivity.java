@@ -16,7 +16,7 @@ public record RevisionActivity(int inFlight, Instant lastRequestAt) {
         }
     }
 
-    /** What this replica's lifecycle pools have now, by pool key, as its report carries it. */
+    /** What this replica's lifecycle has of each revision now, as its report carries it. */
     public static Map<String, RevisionActivity> of(Map<String, PoolActivity> pools) {
         Map<String, RevisionActivity> activity = new TreeMap<>();
         pools.forEach((key, pool) -> activity.put(key, new RevisionActivity(pool.inFlight(), pool.lastActivity())));

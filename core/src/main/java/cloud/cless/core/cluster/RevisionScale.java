@@ -3,7 +3,7 @@ package cloud.cless.core.cluster;
 /**
  * The leader's decision for one revision in one round.
  *
- * @param revision the revision (the pool key the replicas report it under)
+ * @param revision the revision ({@code hello-00001}), as the replicas report it
  * @param inFlight its requests in flight (or waiting for an instance) over every live replica
  * @param target the instances those requests need now, {@code ceil(inFlight / concurrency)} (one for any load when
  *     concurrency is unlimited), within {@code [min_instances, max_instances]}: a scaler raises the count to it, and

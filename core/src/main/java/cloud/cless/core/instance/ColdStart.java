@@ -1,6 +1,5 @@
 package cloud.cless.core.instance;
 
-import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.port.HostPorts;
 import cloud.cless.core.runtime.ContainerRuntime;
 import cloud.cless.core.runtime.ContainerSpec;
@@ -25,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a new instance up: takes the service's spare container (or allocates a port and creates one), starts it,
- * and awaits readiness, all within the service's startup timeout, which counts from the first step: an engine that
- * does not answer ends the start at that deadline (504), or earlier once it is known to be down (503). A start
- * whose host port turns out to be taken on the engine is tried once more on another port. The outcome goes to the
- * pool; a failure is logged here, once, with the service and the image.
+ * Brings a new instance of a revision up: takes the revision's spare container (or allocates a port and creates
+ * one), starts it, and awaits readiness, all within the service's startup timeout, which counts from the first step:
+ * an engine that does not answer ends the start at that deadline (504), or earlier once it is known to be down
+ * (503). A start whose host port turns out to be taken on the engine is tried once more on another port. The
+ * outcome goes to the pool; a failure is logged here, once, with the service, the revision and the image.
  */
 final class ColdStart {
     private static final Logger log = LoggerFactory.getLogger(ColdStart.class);
@@ -44,14 +43,13 @@ final class ColdStart {
     private final Spares spares;
     private final EngineWatch engine;
     private final Retirement retirement;
-    private final ClessMetrics metrics;
     private final StartGate gate;
     private final Set<Attempt> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ColdStart(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe, EventLoopGroup group,
               String installationId, Supplier<String> newInstanceId, Spares spares, EngineWatch engine,
-              Retirement retirement, ClessMetrics metrics, StartGate gate) {
+              Retirement retirement, StartGate gate) {
         this.runtime = runtime;
         this.ports = ports;
         this.control = control;
@@ -62,7 +60,6 @@ final class ColdStart {
         this.spares = spares;
         this.engine = engine;
         this.retirement = retirement;
-        this.metrics = metrics;
         this.gate = gate;
     }
 
@@ -99,7 +96,7 @@ final class ColdStart {
         AcquireFailure refused = refusal(attempt);
         if (refused != null) {
             instance.settled.complete(null);
-            metrics.service(pool.key()).coldStartFailed(reason(refused));
+            pool.meters().coldStartFailed(reason(refused));
             runner.decide(pool, fx -> pool.startFailed(instance, refused, fx));
             return;
         }
@@ -131,10 +128,10 @@ final class ColdStart {
         }
         RuntimeFailure down = engine.down();
         if (down != null) {
-            return StartFailures.engineDown(attempt.pool.key(), down);
+            return StartFailures.engineDown(attempt.pool.service(), down);
         }
         String gateClosed = gate.refusal();
-        return gateClosed == null ? null : StartFailures.refused(attempt.pool.key(), gateClosed);
+        return gateClosed == null ? null : StartFailures.refused(attempt.pool.service(), gateClosed);
     }
 
     /**
@@ -145,8 +142,8 @@ final class ColdStart {
         Attempt attempt = new Attempt(pool, instance, runner);
         return awaitReady(attempt).handle((v, err) -> {
             if (err == null) {
-                log.info("Adopted container {} ({}) of service {} on port {}", instance.containerName(),
-                        Instance.shortId(instance.containerId), pool.key(), instance.hostPort);
+                log.info("Adopted container {} ({}) of service {} (revision {}) on port {}", instance.containerName(),
+                        Instance.shortId(instance.containerId), pool.service(), pool.key(), instance.hostPort);
                 runner.decide(pool, fx -> pool.ready(instance, fx));
             } else {
                 AcquireFailure failure = StartFailures.of(instance, attempt.spec, err);
@@ -186,7 +183,7 @@ final class ColdStart {
         if (spare == null) {
             return create(attempt);
         }
-        spares.replenish(attempt.pool.spec());
+        spares.replenish(attempt.pool);
         return spare.created.handle((containerId, err) -> {
             if (err != null) {
                 log.debug("Spare {} of service {} was not created, creating a container instead: {}",
@@ -211,8 +208,8 @@ final class ColdStart {
                 return CompletableFuture.failedFuture(new CancellationException("start is over"));
             }
             instance.createSent = true;
-            return runtime.create(ContainerSpec.forInstance(installationId, instance.service, instance.id,
-                    instance.template, port));
+            return runtime.create(ContainerSpec.forInstance(installationId, instance.service, instance.revision,
+                    instance.id, instance.template, port));
         }).thenApply(containerId -> {
             instance.containerId = containerId;
             return containerId;
@@ -230,8 +227,8 @@ final class ColdStart {
             attempt.retriedOnAnotherPort = true;
             Instance instance = attempt.instance;
             int taken = instance.hostPort;
-            log.info("Host port {} of instance {} of service {} is taken on the engine; starting it on another port",
-                    taken, instance.id, instance.service);
+            log.info("Host port {} of instance {} of {} is taken on the engine; starting it on another port",
+                    taken, instance.id, instance.revision);
             ports.conflicted(taken);
             retirement.retire(new Retirement.Target("instance " + instance.id, instance.service,
                     instance.containerName(), containerId, taken, true), false, "its host port was taken");
@@ -279,20 +276,21 @@ final class ColdStart {
         ServicePool pool = attempt.pool;
         long nanos = System.nanoTime() - attempt.beganNanos;
         if (error == null) {
-            metrics.service(pool.key()).coldStarted(nanos);
+            pool.meters().coldStarted(nanos);
             spares.startSucceeded(pool.key()); // what failed before (a missing image, say) works now
-            spares.replenish(pool.spec());
-            log.info("Cold start of service {}: instance {}, container {} ready in {} ms", pool.key(), instance.id,
-                    Instance.shortId(instance.containerId), TimeUnit.NANOSECONDS.toMillis(nanos));
+            spares.replenish(pool);
+            log.info("Cold start of service {} (revision {}): instance {}, container {} ready in {} ms",
+                    pool.service(), pool.key(), instance.id, Instance.shortId(instance.containerId),
+                    TimeUnit.NANOSECONDS.toMillis(nanos));
             attempt.runner.decide(pool, fx -> pool.ready(instance, fx));
             return;
         }
         exited(instance); // a probe still running (the deadline passed) stops
         AcquireFailure failure = StartFailures.of(instance, attempt.spec, error);
-        log.warn("Cold start of service {} (instance {}, image {}) failed: {}", pool.key(), instance.id,
-                instance.template.image(), failure.getMessage());
+        log.warn("Cold start of service {} (revision {}, instance {}, image {}) failed: {}", pool.service(),
+                pool.key(), instance.id, instance.template.image(), failure.getMessage());
         engine.failed(Failures.unwrap(error)); // before the waiters hear of it: their retries fail fast
-        metrics.service(pool.key()).coldStartFailed(reason(failure));
+        pool.meters().coldStartFailed(reason(failure));
         attempt.runner.decide(pool, fx -> pool.startFailed(instance, failure, fx));
     }
 

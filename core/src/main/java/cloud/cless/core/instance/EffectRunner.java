@@ -1,7 +1,6 @@
 package cloud.cless.core.instance;
 
-import cloud.cless.core.metrics.ClessMetrics;
-import cloud.cless.core.metrics.ServiceMeters;
+import cloud.cless.core.metrics.RevisionMeters;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,25 +9,27 @@ import java.util.function.Consumer;
 
 /**
  * Carries out what a {@link ServicePool} decided, once its lock is released: completes requests' promises (on
- * their event loops), schedules queue timeouts, tells holders of pooled connections that an instance retired, and
- * hands starts, pauses, resumes and retirements to the parts that do them.
+ * their event loops), schedules queue timeouts, hands requests the pool no longer serves back to be placed again,
+ * tells holders of pooled connections that an instance retired, and hands starts, pauses, resumes and retirements
+ * to the parts that do them.
  */
 final class EffectRunner {
     private final Clock clock;
-    private final ClessMetrics metrics;
     private final Duration queueTimeout;
     private final ColdStart coldStart;
     private final PauseResume pauseResume;
     private final Retirement retirement;
+    private final Consumer<Waiter> readmit;
 
-    EffectRunner(Clock clock, ClessMetrics metrics, Duration queueTimeout, ColdStart coldStart,
-                 PauseResume pauseResume, Retirement retirement) {
+    /** @param readmit places a request again whose pool's revision serves no more */
+    EffectRunner(Clock clock, Duration queueTimeout, ColdStart coldStart, PauseResume pauseResume,
+                 Retirement retirement, Consumer<Waiter> readmit) {
         this.clock = clock;
-        this.metrics = metrics;
         this.queueTimeout = queueTimeout;
         this.coldStart = coldStart;
         this.pauseResume = pauseResume;
         this.retirement = retirement;
+        this.readmit = readmit;
     }
 
     long nowMillis() {
@@ -61,12 +62,16 @@ final class EffectRunner {
             Waiter waiter = grant.waiter();
             waiter.cancelQueueTimeout();
             if (waiter.queuedAtNanos != 0) {
-                metrics.service(pool.key()).queueWaited(System.nanoTime() - waiter.queuedAtNanos);
+                pool.meters().queueWaited(System.nanoTime() - waiter.queuedAtNanos);
             }
             ContainerLease lease = new ContainerLease(pool, grant.epoch(), grant.coldStartWaitMillis(), this);
             if (!waiter.promise.trySuccess(lease)) {
                 lease.release(); // the client left meanwhile
             }
+        }
+        for (Waiter waiter : fx.redirects) {
+            waiter.queuedAtNanos = 0;
+            readmit.accept(waiter);
         }
         for (Effects.Retire retire : fx.retires) {
             retirement.retire(retire.instance(), retire.graceful(), retire.reason());
@@ -86,7 +91,7 @@ final class EffectRunner {
         if (fx.queued.isEmpty() && fx.queueFull == 0 && fx.abandoned == 0) {
             return;
         }
-        ServiceMeters meters = metrics.service(pool.key());
+        RevisionMeters meters = pool.meters();
         fx.queued.forEach(waiter -> meters.queued());
         for (int i = 0; i < fx.queueFull; i++) {
             meters.queueRejected("full");
@@ -100,15 +105,15 @@ final class EffectRunner {
         try {
             waiter.queueTimeout = waiter.loop.schedule(() -> {
                 if (pool.queueTimedOut(waiter)) {
-                    metrics.service(pool.key()).queueRejected("timeout");
+                    pool.meters().queueRejected("timeout");
                     waiter.promise.tryFailure(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "service "
-                            + pool.key() + ": no instance free within " + queueTimeout.toMillis() + " ms"));
+                            + pool.service() + " (revision " + pool.key() + "): no instance free within "
+                            + queueTimeout.toMillis() + " ms"));
                 }
             }, queueTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException loopGone) {
             if (pool.queueTimedOut(waiter)) {
-                waiter.promise.tryFailure(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                        "service " + pool.key() + ": cless is shutting down"));
+                waiter.promise.tryFailure(Admission.shuttingDown(pool.service()));
             }
         }
     }

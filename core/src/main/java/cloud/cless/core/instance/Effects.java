@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * What a {@link ServicePool} decided under its lock, for the {@link EffectRunner} to carry out once the lock is
- * released: completing promises, starting, pausing, resuming and retiring instances, telling leases' holders that
- * an instance takes no more. Keeps the locked sections short and free of outside calls.
+ * released: completing promises, placing requests elsewhere, starting, pausing, resuming and retiring instances,
+ * telling leases' holders that an instance takes no more. Keeps the locked sections short and free of outside calls.
  */
 final class Effects {
     /** A lease for {@code waiter}, already counted in {@code epoch}. */
@@ -22,6 +22,8 @@ final class Effects {
     final List<Grant> grants = new ArrayList<>();
     final List<Failure> failures = new ArrayList<>();
     final List<Waiter> queued = new ArrayList<>();
+    /** Requests the pool no longer serves (its revision stopped serving): placed again by the traffic now. */
+    final List<Waiter> redirects = new ArrayList<>();
     final List<Instance> starts = new ArrayList<>();
     final List<Retire> retires = new ArrayList<>();
     final List<Instance> pauses = new ArrayList<>();
@@ -41,6 +43,10 @@ final class Effects {
         failures.add(new Failure(waiter, failure));
     }
 
+    void redirect(Waiter waiter) {
+        redirects.add(waiter);
+    }
+
     void queueFull(Waiter waiter, AcquireFailure failure) {
         fail(waiter, failure);
         queueFull++;
@@ -51,8 +57,8 @@ final class Effects {
     }
 
     boolean isEmpty() {
-        return grants.isEmpty() && failures.isEmpty() && queued.isEmpty() && starts.isEmpty() && retires.isEmpty()
-                && pauses.isEmpty() && resumes.isEmpty() && closedEpochs.isEmpty() && queueFull == 0
-                && abandoned == 0;
+        return grants.isEmpty() && failures.isEmpty() && queued.isEmpty() && redirects.isEmpty() && starts.isEmpty()
+                && retires.isEmpty() && pauses.isEmpty() && resumes.isEmpty() && closedEpochs.isEmpty()
+                && queueFull == 0 && abandoned == 0;
     }
 }

@@ -69,8 +69,8 @@ final class EngineReports implements EngineWatch.Listener {
             if (instance.exited) {
                 coldStart.exited(instance); // its start fails now, and that failure is logged with the image
             } else {
-                log.warn("Container {} of instance {} of service {} {} while cless runs; removing it",
-                        Instance.shortId(event.containerId()), instance.id, pool.key(),
+                log.warn("Container {} of instance {} of service {} (revision {}) {} while cless runs; removing it",
+                        Instance.shortId(event.containerId()), instance.id, pool.service(), pool.key(),
                         event.kind() == ContainerEvent.Kind.DESTROYED ? "was removed" : "exited");
             }
             return;

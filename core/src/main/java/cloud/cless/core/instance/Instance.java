@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One container of a service as the lifecycle tracks it. The plain fields are guarded by the owning
+ * One container of a revision of a service as the lifecycle tracks it. The plain fields are guarded by the owning
  * {@link ServicePool}'s lock; the volatile ones are written by the start (once each) or by leases
  * ({@link #lastActivityMillis}), and read anywhere.
  */
@@ -20,6 +20,8 @@ final class Instance {
     /** Its id; a start that takes over a spare container takes the spare's id, before any lease is granted. */
     volatile String id;
     final String service;
+    /** The revision it runs ({@code hello-00002}). */
+    final String revision;
     final ContainerTemplate template;
     final long startedAtMillis;
     /** Completes once no engine call of its start is in flight any more: its container id and port are final. */
@@ -42,14 +44,15 @@ final class Instance {
     private final AtomicBoolean retiring = new AtomicBoolean();
 
     InstanceState state = InstanceState.STARTING;
-    /** No new leases: the definition changed, the service is gone, or cless is shutting down. */
+    /** No new leases: its revision stopped serving or is gone, or cless is shutting down. */
     boolean drainRequested;
     /** Requests waiting for it to come up; each gets a lease then. */
     final List<Waiter> waiters = new ArrayList<>();
 
-    Instance(String id, String service, ContainerTemplate template, long nowMillis) {
+    Instance(String id, String service, String revision, ContainerTemplate template, long nowMillis) {
         this.id = id;
         this.service = service;
+        this.revision = revision;
         this.template = template;
         this.startedAtMillis = nowMillis;
         this.lastActivityMillis = nowMillis;
@@ -85,10 +88,9 @@ final class Instance {
         return state == InstanceState.STARTING || state == InstanceState.RESUMING || state == InstanceState.PAUSING;
     }
 
-    /** Takes new requests now or once up, for the service's current {@code template}: counts against the max. */
-    boolean servesNew(ContainerTemplate current) {
-        return !drainRequested && state != InstanceState.DRAINING && state != InstanceState.STOPPING
-                && template.equals(current);
+    /** Takes new requests now or once up: counts against the max. */
+    boolean servesNew() {
+        return !drainRequested && state != InstanceState.DRAINING && state != InstanceState.STOPPING;
     }
 
     InstanceInfo info() {
@@ -96,7 +98,7 @@ final class Instance {
         InFlight current = epoch;
         return new InstanceInfo(id, service, containerId, hostPort, state, Instant.ofEpochMilli(startedAtMillis),
                 ready < 0 ? null : Instant.ofEpochMilli(ready), coldStartMillis,
-                current == null ? 0 : current.count(), Instant.ofEpochMilli(lastActivityMillis));
+                current == null ? 0 : current.count(), Instant.ofEpochMilli(lastActivityMillis), revision);
     }
 
     /** For logs: the first 12 characters, as Docker shows ids. */

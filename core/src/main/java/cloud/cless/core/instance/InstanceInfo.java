@@ -15,7 +15,7 @@ import java.time.Instant;
  * @param coldStartMillis  start-to-ready time, -1 before ready
  * @param inFlightRequests requests it serves now (an upgraded connection counts as one long request)
  * @param lastActivity     when a request last began, ended or relayed bytes
- * @param revision         the revision it runs ({@code hello-00002}), null where the lifecycle does not say
+ * @param revision         the revision it runs ({@code hello-00002}); the lifecycle always says, test doubles may not
  */
 public record InstanceInfo(
         String id,

@@ -3,7 +3,9 @@ package cloud.cless.core.instance;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.port.HostPorts;
 import cloud.cless.core.runtime.ContainerRuntime;
-import cloud.cless.core.service.ResolvedService;
+import cloud.cless.core.service.RegisteredService;
+import cloud.cless.core.service.Revision;
+import cloud.cless.core.service.Route;
 import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.service.ServiceListener;
 import cloud.cless.core.upstream.UpstreamInstances;
@@ -23,10 +25,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The instances of the registered services, as the proxy asks for them: a lease per request (on a ready container
- * with room, found without a lock; else through the service's {@link ServicePool}: a cold start, a resume, the wait
- * queue), or on an upstream's fixed address. It wires the lifecycle's parts (cold start, spares, pause and resume,
- * retirement, the engine watch and reconcile) and runs their periodic maintenance.
+ * The instances of the registered services, as the proxy asks for them: a lease per request on an instance of the
+ * revision that serves it (on a ready container with room, found without a lock; else through that revision's
+ * {@link ServicePool}: a cold start, a resume, the wait queue), or on an upstream revision's fixed address. Each
+ * revision has a pool of its own. It wires the lifecycle's parts (lease routing, cold start, spares, pause and
+ * resume, retirement, the engine watch and reconcile) and runs their periodic maintenance.
  */
 public final class InstanceLifecycle implements InstanceManager, ServiceListener {
     private final ServiceDirectory services;
@@ -36,7 +39,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     private final UpstreamInstances upstreams;
     private final EngineWatch engine;
     private final Spares spares;
-    private final ColdStart coldStart;
+    private final LeaseRouting routing;
     private final EffectRunner runner;
     private final EngineReports reports;
     private final ServiceChanges changes;
@@ -85,10 +88,11 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         Retirement retirement = new Retirement(runtime, ports, config.stopGraceSeconds(), engine::failed);
         this.spares = new Spares(runtime, ports, control, installationId, clock, ids, retirement, this::mayCreate,
                 engine::failed);
-        this.coldStart = new ColdStart(runtime, ports, control, probe, group, installationId, ids, spares, engine,
-                retirement, metrics, gate);
-        this.runner = new EffectRunner(clock, metrics, config.queueTimeout(), coldStart,
-                new PauseResume(runtime, engine), retirement);
+        ColdStart coldStart = new ColdStart(runtime, ports, control, probe, group, installationId, ids, spares,
+                engine, retirement, gate);
+        this.runner = new EffectRunner(clock, config.queueTimeout(), coldStart, new PauseResume(runtime, engine),
+                retirement, this::readmit);
+        this.routing = new LeaseRouting(services, pools, upstreams, runner, () -> shuttingDown);
         Reconciler reconciler = new Reconciler(pools, services, ports, coldStart, spares, retirement, runner);
         this.reports = new EngineReports(ports, retirement, reconciler, pools, spares, coldStart, runner,
                 this::reconciled);
@@ -100,59 +104,25 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     // ---- InstanceManager ----
 
     @Override
-    public Future<InstanceLease> acquire(ServiceDefinition routed, EventLoop loop) {
-        if (shuttingDown) {
-            return loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                    "service " + routed.name() + ": cless is shutting down"));
-        }
-        // The definition the registry has now, not the one the request was routed with: never an old version.
-        ServiceDefinition current = services.current(routed.name());
-        if (current == null) {
-            return loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.NOT_FOUND,
-                    "service " + routed.name() + " was deleted"));
-        }
-        if (current.isUpstream()) {
-            return upstreams.acquire(current, loop);
-        }
-        ServicePool pool = pools.get(current.name());
-        InFlight epoch = pool == null ? null : pool.tryLease(current);
-        if (epoch != null) {
-            return loop.newSucceededFuture(new ContainerLease(pool, epoch, -1, runner));
-        }
-        return throughThePool(pool, current, loop);
+    public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
+        return routing.acquire(service.name(), null, null, loop);
     }
 
-    /** The slow path: the pool decides under its lock (join a start, resume, start, queue) and completes later. */
-    private Future<InstanceLease> throughThePool(ServicePool known, ServiceDefinition current, EventLoop loop) {
-        ResolvedService spec = known != null && known.spec().definition() == current ? known.spec()
-                : ResolvedService.of(current, services.defaults());
-        ServicePool pool = known != null ? known : pools.getOrCreate(spec);
-        if (pool == null) {
-            // Deleted or changed while this request was on its way: ask again with what is current now.
-            return acquire(current, loop);
-        }
-        Waiter waiter = new Waiter(loop);
-        runner.decide(pool, fx -> pool.acquire(waiter, spec, fx));
-        if (!waiter.promise.isDone()) {
-            waiter.promise.addListener(f -> {
-                if (f.isCancelled()) {
-                    runner.decide(pool, fx -> pool.abandoned(waiter, fx));
-                }
-            });
-        }
-        return waiter.promise;
+    @Override
+    public Future<InstanceLease> acquire(Route route, Revision revision, EventLoop loop) {
+        return routing.acquire(route.service().name(), revision.name(), route.tag(), loop);
     }
 
     @Override
     public List<InstanceInfo> instances(String serviceName) {
-        ServicePool pool = pools.get(serviceName);
-        return pool == null ? List.of() : pool.read(PoolInstances::snapshot);
+        RegisteredService service = services.service(serviceName);
+        return service == null ? List.of() : pools.instances(service);
     }
 
     /**
-     * Per pool key (the service today; the revision once pools are kept per revision), what the pools that have
-     * instances have now: requests leased or waiting, and the latest activity, on this lifecycle's clock. For the
-     * replica's report to the cluster: thread-safe and cheap (each pool's lock for a moment, no engine call).
+     * Per revision, what its pools that have instances have now: requests leased or waiting, and the latest
+     * activity, on this lifecycle's clock. For the replica's report to the cluster: thread-safe and cheap (each
+     * pool's lock for a moment, no engine call).
      */
     public Map<String, PoolActivity> activity() {
         return pools.activity();
@@ -165,9 +135,11 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
      */
     @Override
     public CompletableFuture<Void> start() {
-        for (ServiceDefinition def : services.all()) {
-            if (def.isUpstream()) {
-                upstreams.defined(def);
+        for (RegisteredService service : services.all()) {
+            for (Revision revision : service.revisions()) {
+                if (revision.spec().isUpstream() && Serving.of(service, revision.name()) != Serving.NONE) {
+                    upstreams.defined(revision);
+                }
             }
         }
         long every = config.reapInterval().toMillis();
@@ -189,18 +161,28 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     // ---- ServiceListener: in the order the registry committed the changes ----
 
     @Override
-    public void serviceCreated(ServiceDefinition definition) {
-        changes.created(definition);
-    }
-
-    @Override
     public void serviceUpdated(ServiceDefinition previous, ServiceDefinition current) {
-        changes.updated(previous, current);
+        changes.updated(current);
     }
 
     @Override
     public void serviceDeleted(ServiceDefinition definition) {
         changes.deleted(definition);
+    }
+
+    @Override
+    public void revisionCreated(RegisteredService service, Revision revision) {
+        changes.revisionCreated(service, revision);
+    }
+
+    @Override
+    public void trafficChanged(RegisteredService previous, RegisteredService current) {
+        changes.trafficChanged(current);
+    }
+
+    @Override
+    public void revisionDeleted(RegisteredService service, Revision revision) {
+        changes.revisionDeleted(service, revision);
     }
 
     // ---- maintenance ----
@@ -223,17 +205,25 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         }
         boolean mayCreate = mayCreate();
         runner.decide(pool, fx -> pool.maintain(mayCreate, fx));
-        if (mayCreate) {
-            spares.replenish(pool.spec());
-        }
+        spares.replenish(pool);
     }
 
-    /** Containers left from an earlier run are settled: every registered service gets its pool and its minimum. */
+    /** A pool handed a request back (its revision serves no more): placed again by the traffic now. */
+    private void readmit(Waiter waiter) {
+        routing.readmit(waiter);
+    }
+
+    /**
+     * Containers left from an earlier run are settled: every revision with a share of the traffic gets its pool,
+     * its minimum and its spare.
+     */
     private void reconciled() {
         reconciled = true;
-        for (ServiceDefinition def : services.all()) {
-            if (!def.isUpstream()) {
-                pools.getOrCreate(ResolvedService.of(def, services.defaults()));
+        for (RegisteredService service : services.all()) {
+            for (Revision revision : service.revisions()) {
+                if (Serving.of(service, revision.name()) == Serving.TRAFFIC) {
+                    pools.getOrCreate(service.name(), revision.name());
+                }
             }
         }
         maintainAll();

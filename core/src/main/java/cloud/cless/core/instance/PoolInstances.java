@@ -7,18 +7,29 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
- * The instances of one pool and the changes of one instance's state: opening and closing its epoch, draining,
- * removing. It keeps the snapshot of the instances that take leases now, which requests read without the pool's
- * lock; everything else is guarded by the {@link ServicePool}'s lock.
+ * The instances of one revision's pool and the changes of one instance's state: opening and closing its epoch,
+ * draining, removing. It keeps the snapshot of the instances that take leases now, which requests read without the
+ * pool's lock; everything else is guarded by the {@link ServicePool}'s lock.
  */
 final class PoolInstances {
     private static final Instance[] NONE = new Instance[0];
 
+    private final String service;
+    private final String revision;
+    private final ContainerTemplate template;
     private final List<Instance> all = new ArrayList<>();
-    /** Ready instances of the current template with an open epoch: where a lease may go without the lock. */
+    /** Ready instances with an open epoch: where a lease may go without the lock. */
     private volatile Instance[] ready = NONE;
+
+    /** The instances of {@code revision} of {@code service}, each a container made from {@code template}. */
+    PoolInstances(String service, String revision, ContainerTemplate template) {
+        this.service = service;
+        this.revision = revision;
+        this.template = template;
+    }
 
     Instance[] ready() {
         return ready;
@@ -33,16 +44,16 @@ final class PoolInstances {
         return all.isEmpty();
     }
 
-    /** A new instance of {@code template}, starting. */
-    Instance start(String id, String service, ContainerTemplate template, long nowMillis) {
-        Instance instance = new Instance(id, service, template, nowMillis);
+    /** A new instance, starting. */
+    Instance start(String id, long nowMillis) {
+        Instance instance = new Instance(id, service, revision, template, nowMillis);
         all.add(instance);
         return instance;
     }
 
     /** Tracks a container left from an earlier run: running, as an instance coming up (probed); paused, as paused. */
-    Instance adopt(ManagedContainer container, ContainerTemplate template, long nowMillis) {
-        Instance instance = new Instance(container.instanceId(), container.service(), template, nowMillis);
+    Instance adopt(ManagedContainer container, long nowMillis) {
+        Instance instance = new Instance(container.instanceId(), service, revision, template, nowMillis);
         instance.containerId = container.id();
         instance.hostPort = container.hostPort();
         instance.settled.complete(null);
@@ -156,12 +167,12 @@ final class PoolInstances {
         return stop;
     }
 
-    /** Rebuilds the lock-free snapshot after a change of state, epoch or template. */
-    void publish(ContainerTemplate current) {
+    /** Rebuilds the lock-free snapshot after a change of state or epoch. */
+    void publish() {
         List<Instance> taking = new ArrayList<>(all.size());
         for (Instance instance : all) {
             InFlight epoch = instance.epoch;
-            if (instance.state == InstanceState.READY && instance.servesNew(current) && epoch != null
+            if (instance.state == InstanceState.READY && instance.servesNew() && epoch != null
                     && !epoch.isClosed()) {
                 taking.add(instance);
             }
@@ -169,26 +180,26 @@ final class PoolInstances {
         ready = taking.isEmpty() ? NONE : taking.toArray(NONE);
     }
 
-    /** The instances of {@code current} that take requests now or once they are up: they count against the max. */
-    List<Instance> serving(ContainerTemplate current) {
+    /** The instances that take requests now or once they are up: they count against the max. */
+    List<Instance> serving() {
         List<Instance> serving = new ArrayList<>(all.size());
         for (Instance instance : all) {
-            if (instance.servesNew(current)) {
+            if (instance.servesNew()) {
                 serving.add(instance);
             }
         }
         return serving;
     }
 
-    /** Instances of {@code current} coming up: starting or resuming first, then those still pausing. */
-    List<Instance> comingUp(ContainerTemplate current) {
+    /** Instances coming up: starting or resuming first, then those still pausing. */
+    List<Instance> comingUp() {
         List<Instance> comingUp = new ArrayList<>();
-        for (Instance instance : serving(current)) {
+        for (Instance instance : serving()) {
             if (instance.state == InstanceState.STARTING || instance.state == InstanceState.RESUMING) {
                 comingUp.add(instance);
             }
         }
-        for (Instance instance : serving(current)) {
+        for (Instance instance : serving()) {
             if (instance.state == InstanceState.PAUSING) {
                 comingUp.add(instance);
             }
@@ -196,14 +207,33 @@ final class PoolInstances {
         return comingUp;
     }
 
-    /** A paused instance of {@code current}, or null. */
-    Instance paused(ContainerTemplate current) {
-        for (Instance instance : serving(current)) {
+    /** A paused instance, or null. */
+    Instance paused() {
+        for (Instance instance : serving()) {
             if (instance.state == InstanceState.PAUSED) {
                 return instance;
             }
         }
         return null;
+    }
+
+    /** The instances up before {@code listedAtMillis} whose containers that listing did not find up ({@code up}). */
+    List<Instance> vanished(Predicate<String> up, long listedAtMillis) {
+        List<Instance> vanished = new ArrayList<>();
+        for (Instance instance : all) {
+            if (!instance.comingUp() && instance.containerId != null && instance.readyAtMillis >= 0
+                    && instance.readyAtMillis < listedAtMillis && !up.test(instance.containerId)) {
+                vanished.add(instance);
+            }
+        }
+        return vanished;
+    }
+
+    /** How the {@link ScalingPolicy} sees {@code serving}, in the same order. */
+    static List<ScalingPolicy.Load> loads(List<Instance> serving) {
+        List<ScalingPolicy.Load> loads = new ArrayList<>(serving.size());
+        serving.forEach(i -> loads.add(new ScalingPolicy.Load(i.state, Math.max(0, i.load()), i.lastActivityMillis)));
+        return loads;
     }
 
     Instance byContainer(String containerId) {

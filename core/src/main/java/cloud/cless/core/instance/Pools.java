@@ -1,19 +1,23 @@
 package cloud.cless.core.instance;
 
 import cloud.cless.core.metrics.ClessMetrics;
+import cloud.cless.core.service.RegisteredService;
 import cloud.cless.core.service.ResolvedService;
+import cloud.cless.core.service.Revision;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The pools by service: the active ones, which requests reach, and those of deleted services whose instances are
- * still draining, which only shutdown and reconcile still see until they are empty.
+ * The pools by revision: the active ones, of revisions that serve (a percent or a tag), which requests reach, and
+ * the retired ones whose instances are still draining, which only shutdown, reconcile and the admin API still see
+ * until they are empty. A revision that serves again after its pool was retired gets a new pool.
  */
 final class Pools {
     private final ClessMetrics metrics;
@@ -33,30 +37,38 @@ final class Pools {
         this.queueCapacity = queueCapacity;
     }
 
-    ServicePool get(String service) {
-        return active.get(service);
+    /** The active pool of {@code revision}, or null. */
+    ServicePool get(String revision) {
+        return active.get(revision);
     }
 
     /**
-     * The pool of {@code spec}'s service, made (and its instances-by-state gauges published) on first use; null when
-     * {@code spec} is no longer the service's current definition (deleted or replaced meanwhile): a pool is never
-     * made for a service that is gone. The check and a delete's {@link #remove} are serialised on the service's key.
+     * The active pool of {@code revision} of {@code service}, made (and its instances-by-state gauges published)
+     * on first use from the service as registered now; null when the registry says the revision serves nothing
+     * (no percent, no tag: gone, or never) or runs no container: a pool is never made for what does not serve. The
+     * check and a retirement's {@link #retire} are serialised on the revision's key, and the registry changes what
+     * it says before it tells the lifecycle, so a pool made here is retired by the change that follows if need be.
      */
-    ServicePool getOrCreate(ResolvedService spec) {
-        ServicePool pool = active.get(spec.name());
-        return pool != null ? pool : active.computeIfAbsent(spec.name(), name -> {
-            if (services.current(name) != spec.definition()) {
+    ServicePool getOrCreate(String service, String revision) {
+        ServicePool pool = active.get(revision);
+        return pool != null ? pool : active.computeIfAbsent(revision, key -> {
+            RegisteredService current = services.service(service);
+            Serving serving = Serving.of(current, key);
+            Optional<Revision> found = serving == Serving.NONE ? Optional.empty() : current.revision(key);
+            if (found.isEmpty() || found.get().spec().isUpstream()) {
                 return null;
             }
-            ServicePool created = new ServicePool(spec, clock::millis, newInstanceId, queueCapacity);
-            metrics.trackInstances(name, state -> created.read(instances -> instances.count(state)));
+            ResolvedService spec = ResolvedService.of(current, found.get(), services.defaults());
+            ServicePool created = new ServicePool(spec, serving, metrics.revision(service, key), clock::millis,
+                    newInstanceId, queueCapacity);
+            metrics.trackInstances(service, key, state -> count(key, state));
             return created;
         });
     }
 
-    /** The service was deleted: its pool takes no requests and is kept only until its instances are gone. */
-    ServicePool remove(String service) {
-        ServicePool pool = active.remove(service);
+    /** The revision serves no more or is gone: its pool takes no requests and is kept until its instances are. */
+    ServicePool retire(String revision) {
+        ServicePool pool = active.remove(revision);
         if (pool != null) {
             leaving.add(pool);
         }
@@ -67,12 +79,45 @@ final class Pools {
         return List.copyOf(active.values());
     }
 
+    /** The active pools of {@code service}'s revisions. */
+    List<ServicePool> activeOf(String service) {
+        List<ServicePool> of = new ArrayList<>();
+        for (ServicePool pool : active.values()) {
+            if (pool.service().equals(service)) {
+                of.add(pool);
+            }
+        }
+        return of;
+    }
+
     /** Active and leaving pools. */
     List<ServicePool> all() {
         leaving.removeIf(pool -> pool.read(PoolInstances::isEmpty));
         List<ServicePool> all = new ArrayList<>(active.values());
         all.addAll(leaving);
         return all;
+    }
+
+    /** The instances of every pool, active or draining, of the revisions {@code service} has. */
+    List<InstanceInfo> instances(RegisteredService service) {
+        List<InstanceInfo> infos = new ArrayList<>();
+        for (ServicePool pool : all()) {
+            if (pool.service().equals(service.name()) && service.revision(pool.key()).isPresent()) {
+                infos.addAll(pool.read(PoolInstances::snapshot));
+            }
+        }
+        return infos;
+    }
+
+    /** Instances of {@code revision} in {@code state}, in its active pool and any retired one still draining. */
+    int count(String revision, InstanceState state) {
+        int count = 0;
+        for (ServicePool pool : all()) {
+            if (pool.key().equals(revision)) {
+                count += pool.read(instances -> instances.count(state));
+            }
+        }
+        return count;
     }
 
     /** Whether an instance of any pool has {@code id} as its id or its container's. */
@@ -85,7 +130,7 @@ final class Pools {
         return all().stream().mapToInt(pool -> pool.read(PoolInstances::inFlight)).sum();
     }
 
-    /** Per pool key, what the pools that have instances have now; a key of an active and a leaving pool adds up. */
+    /** Per revision, what its pools that have instances have now; an active and a retired pool of one add up. */
     Map<String, PoolActivity> activity() {
         Map<String, PoolActivity> activity = new HashMap<>();
         for (ServicePool pool : all()) {

@@ -2,13 +2,13 @@ package cloud.cless.core.instance;
 
 import cloud.cless.core.port.HostPorts;
 import cloud.cless.core.runtime.ManagedContainer;
-import cloud.cless.core.service.ResolvedService;
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.RegisteredService;
+import cloud.cless.core.service.Revision;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -17,7 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Squares what the engine lists with what cless tracks. The first listing adopts the containers left from an
- * earlier run that still serve a registered service (their ports marked used) and removes the rest. Every later
+ * earlier run, each only as an instance of the revision its label names, while that revision exists, serves (a
+ * percent or a tag) and its pool has room (their ports marked used); it removes the rest: a container of a revision
+ * that serves nothing is not kept as if it were current, and one without a revision label (made by a release of
+ * cless before revisions) is removed, a cold start of the revision that serves taking its place, since nothing
+ * says which version it runs. Every later
  * listing drops instances whose containers stopped unnoticed, and removes containers of this installation that
  * nobody tracks (a create that timed out and landed late, say) once two listings in a row have found them.
  */
@@ -47,22 +51,22 @@ final class Reconciler {
 
     /** The first listing: adopts what still serves, removes the rest; completes once adopted ones were probed. */
     CompletableFuture<Void> adoptOrRemove(List<ManagedContainer> found) {
-        Map<String, ServiceDefinition> known = services.all().stream()
-                .collect(Collectors.toMap(ServiceDefinition::name, d -> d, (a, b) -> b));
         List<CompletableFuture<?>> work = new ArrayList<>();
         for (ManagedContainer container : found) {
-            ServiceDefinition def = known.get(container.service());
-            String unfit = unfitForAdoption(container, def);
-            ServicePool pool = unfit == null ? pools.getOrCreate(ResolvedService.of(def, services.defaults())) : null;
+            String unfit = unfitForAdoption(container, container.service() == null ? null
+                    : services.service(container.service()));
+            ServicePool pool = unfit == null ? pools.getOrCreate(container.service(), container.revision()) : null;
             Instance adopted = pool == null ? null : pool.adopt(container);
             if (adopted == null) {
                 work.add(retirement.retire(new Retirement.Target("container left from an earlier run",
                         container.service(), container.name(), container.id(), -1, true), false,
-                        unfit == null ? "more than max_instances" : unfit));
+                        unfit != null ? unfit : pool == null ? "revision " + container.revision() + " serves nothing"
+                                : "more than max_instances of revision " + container.revision()));
             } else if (adopted.state == InstanceState.PAUSED) {
                 ports.markUsed(adopted.hostPort);
-                log.info("Adopted paused container {} ({}) of service {} on port {}", container.name(),
-                        Instance.shortId(container.id()), container.service(), adopted.hostPort);
+                log.info("Adopted paused container {} ({}) of service {} (revision {}) on port {}", container.name(),
+                        Instance.shortId(container.id()), container.service(), container.revision(),
+                        adopted.hostPort);
             } else {
                 ports.markUsed(adopted.hostPort);
                 work.add(coldStart.adopt(pool, adopted, runner));
@@ -109,19 +113,31 @@ final class Reconciler {
         return false;
     }
 
-    private static String unfitForAdoption(ManagedContainer container, ServiceDefinition def) {
-        if (def == null) {
+    /** Why {@code container} is not adopted into {@code service} as registered now; null when it may be. */
+    private static String unfitForAdoption(ManagedContainer container, RegisteredService service) {
+        if (service == null) {
             return "service '" + container.service() + "' is not registered";
         }
-        if (def.isUpstream()) {
-            return "service is now an upstream";
-        }
         if (!container.state().isUp()) {
-            // Also a spare ("created") of an earlier run: which definition made it is unknown, a new one is made.
+            // Also a spare ("created") of an earlier run: a new one is made for the revisions that want one.
             return "container is " + container.state().name().toLowerCase(Locale.ROOT);
         }
         if (container.hostPort() <= 0 || container.instanceId() == null || container.instanceId().isBlank()) {
             return "labels incomplete";
+        }
+        String revision = container.revision();
+        if (revision == null || revision.isBlank()) {
+            return "it has no revision label (made by an earlier release of cless): which version it runs is unknown";
+        }
+        Optional<Revision> known = service.revision(revision);
+        if (known.isEmpty()) {
+            return "revision " + revision + " of service '" + service.name() + "' is not registered";
+        }
+        if (known.get().spec().isUpstream()) {
+            return "revision " + revision + " is an upstream";
+        }
+        if (Serving.of(service, revision) == Serving.NONE) {
+            return "revision " + revision + " has no traffic and no tag";
         }
         return null;
     }

@@ -1,7 +1,9 @@
 package cloud.cless.core.instance;
 
 import cloud.cless.core.metrics.ClessMetrics;
+import cloud.cless.core.service.RegisteredService;
 import cloud.cless.core.service.ResolvedService;
+import cloud.cless.core.service.Revision;
 import cloud.cless.core.service.ServiceDefinition;
 import cloud.cless.core.upstream.UpstreamInstances;
 import java.util.function.Consumer;
@@ -9,9 +11,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a change to the registered services means for their instances, in the order the registry committed the
- * changes: a container service's pool takes the new definition (instances of another container drain) and its
- * spare is made anew; an upstream's address is resolved; a deleted service's instances drain and go.
+ * What a change to the registered services means for the pools of their revisions, in the order the registry
+ * committed the changes. After each change every revision's pool is in step with the service: a revision with a
+ * share of the traffic has its pool (its {@code min_instances} started, a spare made); one reached only through
+ * a tag keeps its pool, if it has one, scaled to zero; one that serves nothing any more, or is deleted, has its
+ * pool retired: its waiting requests are placed again by the traffic, its instances drain and go, their ports
+ * back. Scaling fields change in place for every pool. Upstream revisions are resolved while they serve.
  */
 final class ServiceChanges {
     private static final Logger log = LoggerFactory.getLogger(ServiceChanges.class);
@@ -24,7 +29,7 @@ final class ServiceChanges {
     private final ClessMetrics metrics;
     private final Consumer<ServicePool> maintain;
 
-    /** @param maintain scales a pool whose definition changed (min_instances may have grown) */
+    /** @param maintain scales a pool whose settings or role changed (min_instances may have grown) */
     ServiceChanges(ServiceDirectory services, Pools pools, Spares spares, UpstreamInstances upstreams,
                    EffectRunner runner, ClessMetrics metrics, Consumer<ServicePool> maintain) {
         this.services = services;
@@ -36,48 +41,83 @@ final class ServiceChanges {
         this.maintain = maintain;
     }
 
-    void created(ServiceDefinition definition) {
-        defined(definition);
-    }
-
-    void updated(ServiceDefinition previous, ServiceDefinition current) {
-        if (previous.isUpstream() && !current.isUpstream()) {
-            upstreams.removed(current.name());
-        } else if (!previous.isUpstream() && current.isUpstream()) {
-            containersGone(current.name());
+    /** Scaling fields (or the host) changed, in place for every revision; a new revision, if any, is told next. */
+    void updated(ServiceDefinition current) {
+        RegisteredService service = services.service(current.name());
+        if (service != null) {
+            sync(service);
         }
-        defined(current);
     }
 
+    void revisionCreated(RegisteredService service, Revision revision) {
+        log.info("Service {}: revision {} created ({})", service.name(), revision.name(),
+                revision.spec().isUpstream() ? "upstream " + revision.spec().upstream()
+                        : "image " + revision.spec().imageReference());
+    }
+
+    void trafficChanged(RegisteredService current) {
+        log.info("Service {}: traffic {}", current.name(), current.traffic());
+        sync(current);
+    }
+
+    void revisionDeleted(RegisteredService service, Revision revision) {
+        retire(revision.name(), "revision deleted");
+        spares.discard(revision.name(), "revision deleted");
+        upstreams.removed(revision.name());
+        metrics.revisionRemoved(revision.name());
+    }
+
+    /** The service and all of its revisions are gone: every pool of it retires. */
     void deleted(ServiceDefinition definition) {
+        for (ServicePool pool : pools.activeOf(definition.name())) {
+            retire(pool.key(), "service deleted");
+        }
+        spares.serviceDeleted(definition.name());
+        upstreams.serviceRemoved(definition.name());
         metrics.serviceRemoved(definition.name());
-        upstreams.removed(definition.name());
-        containersGone(definition.name());
     }
 
-    private void defined(ServiceDefinition definition) {
-        if (definition.isUpstream()) {
-            upstreams.defined(definition);
-            return;
+    /** Brings the pool of every revision of {@code current} in step with its traffic and scaling. */
+    private void sync(RegisteredService current) {
+        for (ServicePool pool : pools.activeOf(current.name())) {
+            if (current.revision(pool.key()).isEmpty()) {
+                retire(pool.key(), "revision deleted"); // deleted by this change; told next
+            }
         }
-        ResolvedService spec = ResolvedService.of(definition, services.defaults());
-        ServicePool pool = pools.getOrCreate(spec);
-        if (pool == null) {
-            return; // superseded already: the later change follows
+        for (Revision revision : current.revisions()) {
+            Serving serving = Serving.of(current, revision.name());
+            if (revision.spec().isUpstream()) {
+                if (serving == Serving.NONE) {
+                    upstreams.removed(revision.name());
+                } else {
+                    upstreams.defined(revision);
+                }
+                continue;
+            }
+            ServicePool pool = serving == Serving.TRAFFIC ? pools.getOrCreate(current.name(), revision.name())
+                    : pools.get(revision.name());
+            if (pool != null && serving == Serving.NONE) {
+                retire(revision.name(), "no traffic and no tag");
+            } else if (pool != null) {
+                ResolvedService spec = ResolvedService.of(current, revision, services.defaults());
+                runner.decide(pool, fx -> pool.define(spec, serving, fx));
+                if (serving == Serving.TRAFFIC) {
+                    spares.defined(pool);
+                }
+                maintain.accept(pool);
+            }
+            if (serving != Serving.TRAFFIC) {
+                // After the pool's role changed: a spare being made for it meanwhile is not kept.
+                spares.discard(revision.name(), serving == Serving.TAG ? "tag only" : "no traffic");
+            }
         }
-        if (!pool.spec().container().equals(spec.container())) {
-            log.info("Service {} changed its container: its instances drain", spec.name());
-        }
-        runner.decide(pool, fx -> pool.define(spec, fx));
-        spares.defined(spec);
-        maintain.accept(pool);
     }
 
-    private void containersGone(String service) {
-        ServicePool pool = pools.remove(service);
+    private void retire(String revision, String reason) {
+        ServicePool pool = pools.retire(revision);
         if (pool != null) {
-            runner.decide(pool, pool::delete);
+            log.info("Service {}: the instances of revision {} drain ({})", pool.service(), revision, reason);
+            runner.decide(pool, fx -> pool.retire(reason, fx));
         }
-        spares.deleted(service);
     }
 }

@@ -1,18 +1,21 @@
 package cloud.cless.core.instance;
 
 import cloud.cless.core.service.DefinitionDefaults;
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.RegisteredService;
 import cloud.cless.core.service.ServiceRegistry;
 import java.util.List;
 
-/** The registered services as the lifecycle reads them: the current definition of each, read without blocking. */
+/**
+ * The registered services as the lifecycle reads them: each with its revisions and resolved traffic as the last
+ * committed change left it, read without blocking.
+ */
 public interface ServiceDirectory {
 
-    /** The current definition of {@code name}, or null when no such service is registered (any more). */
-    ServiceDefinition current(String name);
+    /** The service called {@code name} now, or null when no such service is registered (any more). */
+    RegisteredService service(String name);
 
     /** Every registered service. */
-    List<ServiceDefinition> all();
+    List<RegisteredService> all();
 
     /** The defaults that fill what a definition leaves out. */
     DefinitionDefaults defaults();
@@ -21,13 +24,13 @@ public interface ServiceDirectory {
     static ServiceDirectory of(ServiceRegistry registry) {
         return new ServiceDirectory() {
             @Override
-            public ServiceDefinition current(String name) {
-                return registry.get(name).orElse(null);
+            public RegisteredService service(String name) {
+                return registry.service(name).orElse(null);
             }
 
             @Override
-            public List<ServiceDefinition> all() {
-                return registry.list();
+            public List<RegisteredService> all() {
+                return registry.services();
             }
 
             @Override

@@ -1,10 +1,8 @@
 package cloud.cless.core.instance;
 
+import cloud.cless.core.metrics.RevisionMeters;
 import cloud.cless.core.runtime.ManagedContainer;
-import cloud.cless.core.service.ContainerTemplate;
 import cloud.cless.core.service.ResolvedService;
-import cloud.cless.core.service.ServiceDefinition;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -12,7 +10,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The state machine of one service's instances and of the requests waiting for them. A request finds a ready
+ * The state machine of one revision's instances and of the requests waiting for them. A request finds a ready
  * instance with room without the lock ({@link #tryLease}); everything else (nothing ready has room, joining a
  * start, queueing, starting, every change of an instance's state) is decided under the pool's lock, and what must
  * happen is recorded in {@link Effects} for the {@link EffectRunner} to carry out once the lock is released: no
@@ -21,47 +19,74 @@ import java.util.function.Supplier;
  * <p>An instance is {@code STARTING} until its start ends ({@link #ready} or {@link #startFailed}), {@code READY}
  * while it takes leases, {@code PAUSING} from the moment an idle one is chosen until the engine says whether the
  * pause happened ({@link #paused}), then {@code PAUSED}, {@code RESUMING} while its unpause is in flight,
- * {@code DRAINING} while its last requests finish after its definition changed, {@code STOPPING} once retired. An
- * unpause is asked for only from {@code PAUSED}: a request that comes while a pause is under way waits for its end.
+ * {@code DRAINING} while its last requests finish after its revision stopped serving, {@code STOPPING} once
+ * retired. An unpause is asked for only from {@code PAUSED}: a request that comes while a pause is under way waits
+ * for its end.
+ *
+ * <p>Its role ({@link Serving}) changes in place with the service's traffic, its scaling with the definition. Once
+ * the revision serves no more the pool is retired for good: waiting requests go back to be placed by the traffic
+ * now, its instances drain.
  */
 final class ServicePool {
+    private final String service;
     private final String key;
+    private final RevisionMeters meters;
     private final LongSupplier clock;
     private final Supplier<String> newInstanceId;
-    private final PoolInstances instances = new PoolInstances();
+    private final PoolInstances instances;
     private final Admission admission;
+    private final InstanceEvents events;
     private volatile ResolvedService spec;
-    private boolean closed;
-    private boolean deleted;
-    private final StartBackoff backoff = new StartBackoff();
+    private volatile Serving serving;
 
-    ServicePool(ResolvedService spec, LongSupplier clock, Supplier<String> newInstanceId, int queueCapacity) {
-        this.key = spec.name();
-        this.spec = spec;
+    /**
+     * @param spec    the revision's definition, scaled as its service says
+     * @param serving its role (not NONE: a revision that serves nothing gets no pool), which scales it further
+     */
+    ServicePool(ResolvedService spec, Serving serving, RevisionMeters meters, LongSupplier clock,
+                Supplier<String> newInstanceId, int queueCapacity) {
+        this.service = spec.name();
+        this.key = spec.revision();
+        this.spec = serving.applyTo(spec);
+        this.serving = serving;
+        this.meters = meters;
         this.clock = clock;
         this.newInstanceId = newInstanceId;
-        this.admission = new Admission(instances, queueCapacity, clock, this::newInstance);
+        this.instances = new PoolInstances(service, key, spec.container());
+        this.admission = new Admission(service, instances, queueCapacity, clock, this::newInstance);
+        this.events = new InstanceEvents(instances, admission, clock, this::spec);
     }
 
+    /** The revision, which names the pool. */
     String key() {
         return key;
+    }
+
+    String service() {
+        return service;
     }
 
     ResolvedService spec() {
         return spec;
     }
 
+    RevisionMeters meters() {
+        return meters;
+    }
+
+    /** Whether a spare should be kept for it: it has a share of the traffic, and takes requests. */
+    synchronized boolean wantsSpare() {
+        return serving == Serving.TRAFFIC && admission.isOpen();
+    }
+
     // ---- requests ----
 
     /**
      * Without the lock: a lease on the least loaded ready instance with room, counted in its epoch; null when the
-     * lock must decide (nothing ready has room, requests are queued and go first, or {@code current} is not the
-     * definition the pool runs).
+     * lock must decide (nothing ready has room, or requests are queued and go first).
      */
-    InFlight tryLease(ServiceDefinition current) {
-        ResolvedService running = spec;
-        return running.definition() != current || admission.hasQueued() ? null
-                : admission.leaseReady(running.scaling());
+    InFlight tryLease() {
+        return admission.hasQueued() ? null : admission.leaseReady(spec.scaling());
     }
 
     /** Without the lock: whether requests wait in the queue; a release then hands its room on under the lock. */
@@ -69,23 +94,30 @@ final class ServicePool {
         return admission.hasQueued();
     }
 
-    /** Finds, joins or starts an instance for {@code waiter} running {@code current}, or queues it, or fails it. */
-    synchronized void acquire(Waiter waiter, ResolvedService current, Effects fx) {
-        if (closed || deleted) {
-            fx.fail(waiter, closed ? shuttingDown() : deleted());
+    /**
+     * Finds, joins or starts an instance for {@code waiter}, or queues it, or fails it; once the pool is retired,
+     * hands it back to be placed elsewhere. A client that left while it was on its way here gives its place up.
+     */
+    synchronized void acquire(Waiter waiter, Effects fx) {
+        if (waiter.promise.isDone()) {
             return;
         }
-        if (current.definition() != spec.definition()) {
-            define(current, fx);
+        switch (admission.status()) {
+            case CLOSED -> fx.fail(waiter, Admission.shuttingDown(service));
+            case RETIRED -> fx.redirect(waiter);
+            case OPEN -> {
+                waiter.pool = this;
+                admission.admit(waiter, spec, fx);
+                if (waiter.promise.isCancelled()) {
+                    abandoned(waiter, fx); // its listener may have looked for it in the pool it came from
+                }
+            }
         }
-        admission.admit(waiter, spec, fx);
     }
 
     /** Serves queued requests while there is room, oldest first. */
     synchronized void dispatch(Effects fx) {
-        if (!closed) {
-            admission.dispatch(spec, fx);
-        }
+        events.dispatch(fx);
     }
 
     /** The client of {@code waiter} left: its place goes at once; a start it waited for goes on without it. */
@@ -100,49 +132,35 @@ final class ServicePool {
         return admission.timedOut(waiter);
     }
 
-    /** The last lease on a closed epoch ended: the instance is drained. */
-    synchronized void drained(Instance instance, InFlight epoch, Effects fx) {
-        if (instance.epoch == epoch && instance.state == InstanceState.DRAINING) {
-            remove(instance, true, closed ? "shutting down" : "drained", fx);
-        }
+    // ---- the revision's role, retirement and shutdown ----
+
+    /**
+     * The service's definition or traffic changed: the revision serves in {@code role} (not NONE: the pool is
+     * retired then), with the scaling of {@code next}, the same revision (its container never changes).
+     */
+    synchronized void define(ResolvedService next, Serving role, Effects fx) {
+        spec = role.applyTo(next);
+        serving = role;
+        events.dispatch(fx); // max_instances may have grown
     }
 
-    // ---- definitions and shutdown ----
-
-    /** The service's definition now; instances of another container template drain. */
-    synchronized void define(ResolvedService next, Effects fx) {
-        ResolvedService previous = spec;
-        spec = next;
-        if (!previous.container().equals(next.container())) {
-            for (Instance instance : instances.all()) {
-                if (!instance.template.equals(next.container())) {
-                    instances.drain(instance, "definition changed", fx);
-                }
-            }
+    /**
+     * The revision serves nothing any more, or it or its service is gone: waiting requests go back to be placed by
+     * the traffic now, every instance drains (those coming up once they are up) and goes. For good.
+     */
+    synchronized void retire(String reason, Effects fx) {
+        if (admission.isOpen()) {
+            admission.stop(Admission.Status.RETIRED, fx);
+            instances.all().forEach(instance -> instances.drain(instance, reason, fx));
+            instances.publish();
         }
-        instances.publish(next.container());
-        dispatch(fx); // max_instances may have grown
-    }
-
-    /** The service was deleted: queued requests fail, every instance drains and goes. */
-    synchronized void delete(Effects fx) {
-        deleted = true;
-        admission.clear().forEach(waiter -> fx.fail(waiter, deleted()));
-        instances.all().forEach(instance -> instances.drain(instance, "service deleted", fx));
-        instances.publish(spec.container());
     }
 
     /** cless shuts down: waiting requests fail, every instance drains. */
     synchronized void close(Effects fx) {
-        closed = true;
-        AcquireFailure failure = shuttingDown();
-        admission.clear().forEach(waiter -> fx.fail(waiter, failure));
-        for (Instance instance : instances.all()) {
-            instance.waiters.forEach(waiter -> fx.fail(waiter, failure));
-            instance.waiters.clear();
-            instances.drain(instance, "shutting down", fx);
-        }
-        instances.publish(spec.container());
+        admission.stop(Admission.Status.CLOSED, fx);
+        instances.all().forEach(instance -> instances.drain(instance, "shutting down", fx));
+        instances.publish();
     }
 
     /** After {@link #close} and the drain time: retires every instance not coming up (those go once up). */
@@ -150,110 +168,54 @@ final class ServicePool {
         for (Instance instance : instances.all()) {
             if (!instance.comingUp()) {
                 instances.closeEpoch(instance, fx);
-                remove(instance, true, "shutting down", fx);
+                events.remove(instance, true, "shutting down", fx);
             }
         }
     }
 
-    // ---- what became of instances ----
+    // ---- what became of instances: see InstanceEvents ----
 
-    /** {@code instance} came up (started, resumed, adopted, or its pause failed): it takes its waiters' leases. */
     synchronized void ready(Instance instance, Effects fx) {
-        if (!instances.contains(instance) || !instance.comingUp()) {
-            return;
-        }
-        long now = clock.getAsLong();
-        if (instance.state == InstanceState.STARTING) {
-            backoff.succeeded();
-            instance.coldStartMillis = now - instance.startedAtMillis;
-        }
-        instances.open(instance, now, fx);
-        if (closed || instance.drainRequested) {
-            instance.drainRequested = false; // the drain asked for while it came up happens now
-            instances.drain(instance, closed ? "shutting down" : "drained", fx);
-        }
-        instances.publish(spec.container());
-        dispatch(fx);
+        events.ready(instance, fx);
     }
 
-    /** The start of {@code instance} failed: its waiters get {@code failure}, its container goes. */
     synchronized void startFailed(Instance instance, AcquireFailure failure, Effects fx) {
-        backoff.failed(clock.getAsLong());
-        instance.waiters.forEach(waiter -> fx.fail(waiter, failure));
-        instance.waiters.clear();
-        remove(instance, false, "start failed", fx);
-        dispatch(fx);
+        events.startFailed(instance, failure, fx);
     }
 
     /** Unpausing failed: the instance goes, and its waiters queue first for another one (a cold start). */
     synchronized void resumeFailed(Instance instance, Effects fx) {
-        replace(instance, "unpause failed", fx);
+        events.replace(instance, "unpause failed", fx);
     }
 
-    /** The engine's pause of {@code instance} ended; {@code paused} says whether it happened. */
     synchronized void paused(Instance instance, boolean paused, Effects fx) {
-        if (!instances.contains(instance) || instance.state != InstanceState.PAUSING) {
-            return;
-        }
-        if (!paused) {
-            ready(instance, fx); // it kept running: it serves as before
-        } else if (instance.drainRequested) {
-            remove(instance, false, closed ? "shutting down" : "drained", fx);
-            dispatch(fx);
-        } else if (!instance.waiters.isEmpty()) {
-            instance.state = InstanceState.RESUMING; // requests came during the pause: now the unpause may go
-            fx.resumes.add(instance);
-        } else {
-            instance.state = InstanceState.PAUSED;
-        }
+        events.paused(instance, paused, fx);
     }
 
-    /** A connection to {@code instance} was refused: it is likely gone, so it is replaced rather than retried. */
+    synchronized void drained(Instance instance, InFlight epoch, Effects fx) {
+        events.drained(instance, epoch, fx);
+    }
+
     synchronized void suspect(Instance instance, Effects fx) {
-        if (instances.contains(instance) && !instance.comingUp()) {
-            replace(instance, "connection refused", fx);
-        }
+        events.suspect(instance, fx);
     }
 
-    /**
-     * The container {@code containerId} died or was removed behind cless's back. An instance starting or resuming
-     * in it is only marked (its start fails); any other is removed. Returns the instance, or null when none runs in
-     * it.
-     */
     synchronized Instance containerGone(String containerId, Effects fx) {
-        Instance instance = instances.byContainer(containerId);
-        if (instance != null && (instance.state == InstanceState.STARTING
-                || instance.state == InstanceState.RESUMING)) {
-            instance.exited = true;
-        } else if (instance != null) {
-            replace(instance, "container exited", fx);
-        }
-        return instance;
+        return events.containerGone(containerId, fx);
     }
 
-    /**
-     * Removes the instances that were up before {@code listedAtMillis} but whose containers were not up then (per
-     * {@code up}): they died while no event reached cless, e.g. while the engine restarted.
-     */
     synchronized List<Instance> dropVanished(Predicate<String> up, long listedAtMillis, Effects fx) {
-        List<Instance> vanished = new ArrayList<>();
-        for (Instance instance : instances.all()) {
-            if (!instance.comingUp() && instance.containerId != null && instance.readyAtMillis >= 0
-                    && instance.readyAtMillis < listedAtMillis && !up.test(instance.containerId)) {
-                replace(instance, "container no longer running", fx);
-                vanished.add(instance);
-            }
-        }
-        return vanished;
+        return events.dropVanished(up, listedAtMillis, fx);
     }
 
-    /** Tracks a container left from an earlier run; null when the service is full or going. */
+    // ---- reconcile and scaling ----
+
+    /** Tracks a container of this revision left from an earlier run; null when the pool is full or going. */
     synchronized Instance adopt(ManagedContainer container) {
-        ResolvedService current = spec;
-        if (closed || deleted || instances.serving(current.container()).size() >= current.scaling().maxInstances()) {
+        if (!admission.isOpen() || instances.serving().size() >= spec.scaling().maxInstances()) {
             return null;
         }
-        return instances.adopt(container, current.container(), clock.getAsLong());
+        return instances.adopt(container, clock.getAsLong());
     }
 
     /**
@@ -261,26 +223,22 @@ final class ServicePool {
      * {@code min_instances} are awake, and, when {@code mayStart}, starts instances up to {@code min_instances}.
      */
     synchronized void maintain(boolean mayStart, Effects fx) {
-        if (closed || deleted) {
+        if (!admission.isOpen()) {
             return;
         }
-        dispatch(fx);
-        ContainerTemplate current = spec.container();
-        List<Instance> serving = instances.serving(current);
-        List<ScalingPolicy.Load> loads = new ArrayList<>(serving.size());
-        serving.forEach(i -> loads.add(new ScalingPolicy.Load(i.state, Math.max(0, i.load()), i.lastActivityMillis)));
+        events.dispatch(fx);
+        List<Instance> serving = instances.serving();
+        List<ScalingPolicy.Load> loads = PoolInstances.loads(serving);
         ScalingPolicy.Decision decision = ScalingPolicy.decide(clock.getAsLong(), spec.scaling(), loads, mayStart,
-                backoff.notBeforeMillis());
+                events.startsFromMillis());
         for (Instance idle : instances.claimIdle(decision, serving, loads, fx)) {
-            remove(idle, true, "idle", fx);
+            events.remove(idle, true, "idle", fx);
         }
-        instances.publish(current);
+        instances.publish();
         for (int i = 0; i < decision.start(); i++) {
             fx.starts.add(newInstance());
         }
     }
-
-    // ---- reading ----
 
     /** Reads the instances under the lock: counts for the gauges, snapshots for the admin API. */
     synchronized <T> T read(Function<PoolInstances, T> reader) {
@@ -292,35 +250,7 @@ final class ServicePool {
         return instances.activity(admission.queued());
     }
 
-    // ---- under the lock ----
-
     private Instance newInstance() {
-        return instances.start(newInstanceId.get(), key, spec.container(), clock.getAsLong());
-    }
-
-    /** Retires {@code instance} at once (it is broken or gone) and lets whoever waited go elsewhere. */
-    private void replace(Instance instance, String reason, Effects fx) {
-        instances.closeEpoch(instance, fx);
-        remove(instance, false, reason, fx);
-        dispatch(fx);
-    }
-
-    /** Retires {@code instance}; requests still waiting for it queue first for another (or fail, when going). */
-    private void remove(Instance instance, boolean graceful, String reason, Effects fx) {
-        List<Waiter> waiting = instances.remove(instance, graceful, reason, fx);
-        if (closed || deleted) {
-            waiting.forEach(waiter -> fx.fail(waiter, closed ? shuttingDown() : deleted()));
-        } else {
-            admission.requeue(waiting, fx);
-        }
-        instances.publish(spec.container());
-    }
-
-    private AcquireFailure shuttingDown() {
-        return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "service " + key + ": cless is shutting down");
-    }
-
-    private AcquireFailure deleted() {
-        return new AcquireFailure(AcquireFailure.Reason.NOT_FOUND, "service " + key + " was deleted");
+        return instances.start(newInstanceId.get(), clock.getAsLong());
     }
 }

@@ -23,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One container per service created ahead of need but not started, so that a cold start is only a start and the
- * readiness wait. Made once containers left from an earlier run are reconciled, at registration, and again
- * whenever one is taken. A spare whose creation failed for a reason other than an unreachable engine is not tried
- * again until a start succeeds or the definition is written again, so a missing image is not pulled in a loop.
+ * One container per revision that has a share of the traffic, created ahead of need but not started, so that a
+ * cold start is only a start and the readiness wait. Made once containers left from an earlier run are
+ * reconciled, when a revision gets traffic, and again whenever one is taken. A spare whose creation failed for a
+ * reason other than an unreachable engine is not tried again until a start succeeds or the service is written
+ * again, so a missing image is not pulled in a loop.
  */
 final class Spares {
     private static final Logger log = LoggerFactory.getLogger(Spares.class);
@@ -35,6 +36,7 @@ final class Spares {
     static final class Spare {
         final String id;
         final String service;
+        final String revision;
         final ContainerTemplate template;
         /** Completes with the container id once it exists, or exceptionally when creating it failed. */
         final CompletableFuture<String> created = new CompletableFuture<>();
@@ -42,9 +44,10 @@ final class Spares {
         /** When the container came to exist; until then the largest value, so no listing can miss it. */
         volatile long createdAtMillis = Long.MAX_VALUE;
 
-        Spare(String id, String service, ContainerTemplate template) {
+        Spare(String id, String service, String revision, ContainerTemplate template) {
             this.id = id;
             this.service = service;
+            this.revision = revision;
             this.template = template;
         }
 
@@ -57,10 +60,15 @@ final class Spares {
         }
     }
 
-    /** One service's spare, and whether making one failed. */
+    /** One revision's spare, and whether making one failed. */
     private static final class Slot {
+        final String service;
         Spare spare;
         boolean failed;
+
+        Slot(String service) {
+            this.service = service;
+        }
     }
 
     private final ContainerRuntime runtime;
@@ -72,7 +80,7 @@ final class Spares {
     private final Retirement retirement;
     private final BooleanSupplier mayCreate;
     private final Consumer<Throwable> engineFailed;
-    private final Map<String, Slot> slots = new HashMap<>(); // guarded by this
+    private final Map<String, Slot> slots = new HashMap<>(); // by revision, guarded by this
     private boolean closed; // guarded by this
 
     Spares(ContainerRuntime runtime, HostPorts ports, Executor control, String installationId, Clock clock,
@@ -89,26 +97,34 @@ final class Spares {
         this.engineFailed = engineFailed;
     }
 
-    /** Makes {@code service}'s spare when it has none, none failed, and containers may be created now. */
-    void replenish(ResolvedService service) {
+    /**
+     * Makes the spare of {@code pool}'s revision when the pool wants one (its revision has a percent), it has none,
+     * none failed, and containers may be created now. The pool is asked under this lock, so a revision that loses
+     * its traffic (its pool's role changes first, then its spare is discarded) is never left with one.
+     */
+    void replenish(ServicePool pool) {
         if (!mayCreate.getAsBoolean()) {
             return;
         }
         Spare spare;
         synchronized (this) {
-            Slot slot = closed ? null : slots.computeIfAbsent(service.name(), name -> new Slot());
-            if (slot == null || slot.spare != null || slot.failed) {
+            ResolvedService revision = pool.spec();
+            if (closed || !pool.wantsSpare()) {
                 return;
             }
-            spare = new Spare(newInstanceId.get(), service.name(), service.container());
+            Slot slot = slots.computeIfAbsent(revision.revision(), r -> new Slot(revision.name()));
+            if (slot.spare != null || slot.failed) {
+                return;
+            }
+            spare = new Spare(newInstanceId.get(), revision.name(), revision.revision(), revision.container());
             slot.spare = spare;
         }
         create(spare);
     }
 
-    /** Takes {@code service}'s spare if it is made from {@code template}; the caller owns it from now on. */
-    synchronized Spare take(String service, ContainerTemplate template) {
-        Slot slot = slots.get(service);
+    /** Takes the spare of {@code revision} if it is made from {@code template}; the caller owns it from now on. */
+    synchronized Spare take(String revision, ContainerTemplate template) {
+        Slot slot = slots.get(revision);
         if (slot == null || slot.spare == null || !slot.spare.template.equals(template)) {
             return null;
         }
@@ -117,36 +133,43 @@ final class Spares {
         return spare;
     }
 
-    /** The service's definition was written: a spare of another template goes, and a failed one may be tried. */
-    void defined(ResolvedService service) {
-        Spare outdated = null;
+    /** The service of {@code pool}'s revision, which has traffic, was written: a spare that failed may be tried. */
+    void defined(ServicePool pool) {
         synchronized (this) {
-            Slot slot = slots.computeIfAbsent(service.name(), name -> new Slot());
-            slot.failed = false;
-            if (slot.spare != null && !slot.spare.template.equals(service.container())) {
-                outdated = slot.spare;
-                slot.spare = null;
-            }
+            slots.computeIfAbsent(pool.key(), r -> new Slot(pool.service())).failed = false;
         }
-        discard(outdated, "definition changed");
-        replenish(service);
+        replenish(pool);
     }
 
-    /** A start of {@code service} worked: what failed before (a missing image, say) works now. */
-    synchronized void startSucceeded(String service) {
-        Slot slot = slots.get(service);
+    /** A start of {@code revision} worked: what failed before (a missing image, say) works now. */
+    synchronized void startSucceeded(String revision) {
+        Slot slot = slots.get(revision);
         if (slot != null) {
             slot.failed = false;
         }
     }
 
-    /** The service was deleted: its spare goes. */
-    void deleted(String service) {
+    /** {@code revision} has no share of the traffic any more, or is gone: its spare goes. */
+    void discard(String revision, String reason) {
         Slot slot;
         synchronized (this) {
-            slot = slots.remove(service);
+            slot = slots.remove(revision);
         }
-        discard(slot == null ? null : slot.spare, "service deleted");
+        discardSpare(slot == null ? null : slot.spare, reason);
+    }
+
+    /** The service was deleted: the spares of its revisions go. */
+    void serviceDeleted(String service) {
+        List<Spare> gone = new ArrayList<>();
+        synchronized (this) {
+            slots.values().removeIf(slot -> {
+                if (slot.service.equals(service) && slot.spare != null) {
+                    gone.add(slot.spare);
+                }
+                return slot.service.equals(service);
+            });
+        }
+        gone.forEach(spare -> discardSpare(spare, "service deleted"));
     }
 
     /** cless shuts down: every spare goes, and none is made again; completes once their removals were tried. */
@@ -157,7 +180,7 @@ final class Spares {
             all = slots.values().stream().map(slot -> slot.spare).filter(Objects::nonNull).toList();
             slots.clear();
         }
-        return CompletableFuture.allOf(all.stream().map(spare -> discard(spare, "shutting down"))
+        return CompletableFuture.allOf(all.stream().map(spare -> discardSpare(spare, "shutting down"))
                 .toArray(CompletableFuture[]::new));
     }
 
@@ -203,14 +226,14 @@ final class Spares {
         CompletableFuture.supplyAsync(ports::allocate, control)
                 .thenCompose(port -> {
                     spare.hostPort = port;
-                    return runtime.create(ContainerSpec.forInstance(installationId, spare.service, spare.id,
-                            spare.template, port));
+                    return runtime.create(ContainerSpec.forInstance(installationId, spare.service, spare.revision,
+                            spare.id, spare.template, port));
                 })
                 .whenComplete((containerId, err) -> {
                     if (err == null) {
                         spare.createdAtMillis = clock.millis();
-                        log.debug("Created spare container {} ({}) of service {} on port {}", spare.containerName(),
-                                Instance.shortId(containerId), spare.service, spare.hostPort);
+                        log.debug("Created spare container {} ({}) of {} on port {}", spare.containerName(),
+                                Instance.shortId(containerId), spare.revision, spare.hostPort);
                         spare.created.complete(containerId);
                     } else {
                         creationFailed(spare, Failures.unwrap(err));
@@ -222,7 +245,7 @@ final class Spares {
         boolean engineDown = RuntimeFailure.is(cause, RuntimeFailure.Kind.ENGINE_UNAVAILABLE);
         boolean news;
         synchronized (this) {
-            Slot slot = slots.get(spare.service);
+            Slot slot = slots.get(spare.revision);
             news = slot != null && slot.spare == spare;
             if (news) {
                 slot.spare = null;
@@ -230,8 +253,9 @@ final class Spares {
             }
         }
         if (news && !engineDown) {
-            log.warn("Could not create a spare container of service {} (image {}); cold starts create their own until"
-                    + " one succeeds: {}", spare.service, spare.template.image(), cause.getMessage());
+            log.warn("Could not create a spare container of service {} (revision {}, image {}); cold starts create"
+                    + " their own until one succeeds: {}", spare.service, spare.revision, spare.template.image(),
+                    cause.getMessage());
         }
         if (engineDown) {
             engineFailed.accept(cause);
@@ -243,7 +267,7 @@ final class Spares {
     }
 
     /** Removes a spare no longer wanted once its creation is over; completes once its removal was tried. */
-    private CompletableFuture<Void> discard(Spare spare, String reason) {
+    private CompletableFuture<Void> discardSpare(Spare spare, String reason) {
         if (spare == null) {
             return CompletableFuture.completedFuture(null);
         }

@@ -8,25 +8,28 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.ToIntFunction;
 
 /**
- * cless's own metrics, on the {@link MeterRegistry} it is given: per-service meters ({@link #service}), instances
- * by state, and the errors cless answers clients with. All names start with {@code cless.} (exposed as
- * {@code cless_...} in Prometheus) and carry a {@code service} tag. Thread-safe; one per running cless.
+ * cless's own metrics, on the {@link MeterRegistry} it is given: per-service meters ({@link #service}), per-revision
+ * meters of the lifecycle ({@link #revision}), instances by state, and the errors cless answers clients with. All
+ * names start with {@code cless.} (exposed as {@code cless_...} in Prometheus) and carry a {@code service} tag; those
+ * of a revision's pool a {@code revision} tag too. Thread-safe; one per running cless.
  */
 public final class ClessMetrics {
     /** The {@code service} tag of meters recorded before a service was known (e.g. a 404 or a 400). */
     public static final String NO_SERVICE = "";
     static final String SERVICE = "service";
+    static final String REVISION = "revision";
 
     private final MeterRegistry registry;
     private final Map<String, ServiceMeters> services = new ConcurrentHashMap<>();
-    private final Set<String> trackedInstances = ConcurrentHashMap.newKeySet();
+    private final Map<String, RevisionMeters> revisions = new ConcurrentHashMap<>();
+    /** Revisions whose instances-by-state gauges are published, to their service. */
+    private final Map<String, String> trackedInstances = new ConcurrentHashMap<>();
 
     public ClessMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -42,18 +45,25 @@ public final class ClessMetrics {
         return meters != null ? meters : services.computeIfAbsent(name, n -> new ServiceMeters(registry, n));
     }
 
+    /** The lifecycle's meters of one revision of {@code service}, made on first use. */
+    public RevisionMeters revision(String service, String revision) {
+        RevisionMeters meters = revisions.get(revision);
+        return meters != null ? meters
+                : revisions.computeIfAbsent(revision, r -> new RevisionMeters(registry, service, r));
+    }
+
     /**
-     * Publishes {@code cless_instances{service,state}}, one gauge per state, read from {@code count} whenever the
-     * registry is scraped. Does nothing when the service's instances are tracked already.
+     * Publishes {@code cless_instances{service,revision,state}}, one gauge per state, read from {@code count}
+     * whenever the registry is scraped. Does nothing when the revision's instances are tracked already.
      */
-    public void trackInstances(String service, ToIntFunction<InstanceState> count) {
-        if (!trackedInstances.add(service)) {
+    public void trackInstances(String service, String revision, ToIntFunction<InstanceState> count) {
+        if (trackedInstances.putIfAbsent(revision, service) != null) {
             return;
         }
         for (InstanceState state : InstanceState.values()) {
             Gauge.builder("cless.instances", () -> count.applyAsInt(state))
-                    .description("Instances of a service by state")
-                    .tags(SERVICE, service, "state", state.name().toLowerCase(Locale.ROOT))
+                    .description("Instances of a revision by state")
+                    .tags(SERVICE, service, REVISION, revision, "state", state.name().toLowerCase(Locale.ROOT))
                     .strongReference(true)
                     .register(registry);
         }
@@ -77,10 +87,22 @@ public final class ClessMetrics {
 
     /** The service was deleted: its series go away (a service created again under its name starts afresh). */
     public void serviceRemoved(String service) {
-        trackedInstances.remove(service);
+        trackedInstances.values().removeIf(service::equals);
         services.remove(service);
+        revisions.values().removeIf(meters -> meters.service().equals(service));
         for (Meter meter : registry.getMeters()) {
             if (service.equals(meter.getId().getTag(SERVICE))) {
+                registry.remove(meter);
+            }
+        }
+    }
+
+    /** The revision was deleted: its series go away (revision names are never given out again). */
+    public void revisionRemoved(String revision) {
+        trackedInstances.remove(revision);
+        revisions.remove(revision);
+        for (Meter meter : registry.getMeters()) {
+            if (revision.equals(meter.getId().getTag(REVISION))) {
                 registry.remove(meter);
             }
         }

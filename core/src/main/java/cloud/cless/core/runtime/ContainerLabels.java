@@ -18,11 +18,13 @@ public final class ContainerLabels {
     private ContainerLabels() {
     }
 
-    /** The labels of one instance's container. */
-    static Map<String, String> of(String installationId, String service, String instanceId, int hostPort) {
+    /** The labels of one instance's container: which installation, service, revision and instance, on which port. */
+    static Map<String, String> of(String installationId, String service, String revision, String instanceId,
+                                  int hostPort) {
         return Map.of(
                 MANAGED, "true",
                 SERVICE, service,
+                REVISION, revision,
                 INSTANCE, instanceId,
                 HOST_PORT, Integer.toString(hostPort),
                 INSTALLATION, installationId);

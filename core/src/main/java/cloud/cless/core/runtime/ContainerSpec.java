@@ -30,11 +30,11 @@ public record ContainerSpec(
         labels = Map.copyOf(labels);
     }
 
-    /** The container of instance {@code instanceId} of {@code service}, made from {@code template}. */
-    public static ContainerSpec forInstance(String installationId, String service, String instanceId,
-                                            ContainerTemplate template, int hostPort) {
+    /** The container of instance {@code instanceId} of {@code revision} (of {@code service}), from {@code template}. */
+    public static ContainerSpec forInstance(String installationId, String service, String revision,
+                                            String instanceId, ContainerTemplate template, int hostPort) {
         return new ContainerSpec(name(service, instanceId), template.image(), template.port(), hostPort,
-                template.env(), ContainerLabels.of(installationId, service, instanceId, hostPort),
+                template.env(), ContainerLabels.of(installationId, service, revision, instanceId, hostPort),
                 template.memoryMb(), template.cpus());
     }
 

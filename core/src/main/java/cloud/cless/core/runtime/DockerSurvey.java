@@ -60,7 +60,8 @@ final class DockerSurvey {
             name = name.substring(1);
         }
         return new ManagedContainer(container.getId(), name, labels.get(ContainerLabels.SERVICE),
-                labels.get(ContainerLabels.INSTANCE), ContainerLabels.hostPort(labels),
+                labels.get(ContainerLabels.REVISION), labels.get(ContainerLabels.INSTANCE),
+                ContainerLabels.hostPort(labels),
                 ContainerState.of(container.getState()));
     }
 

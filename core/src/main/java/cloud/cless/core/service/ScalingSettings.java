@@ -25,6 +25,12 @@ public record ScalingSettings(int minInstances, int maxInstances, int concurrenc
         }
     }
 
+    /** These settings with {@code min} instances kept running instead. */
+    public ScalingSettings withMinInstances(int min) {
+        return min == minInstances ? this
+                : new ScalingSettings(min, maxInstances, concurrency, idleTimeout, idleAction);
+    }
+
     /** True when one more in-flight request fits on an instance that has {@code inFlight} already. */
     public boolean hasRoom(int inFlight) {
         return concurrency == 0 || inFlight < concurrency;

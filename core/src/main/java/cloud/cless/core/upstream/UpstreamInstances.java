@@ -2,7 +2,7 @@ package cloud.cless.core.upstream;
 
 import cloud.cless.core.instance.AcquireFailure;
 import cloud.cless.core.instance.InstanceLease;
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.Revision;
 import cloud.cless.core.service.UpstreamAddress;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -20,16 +20,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The instances of upstream services: a fixed address per service, always ready, with nothing to start, count or
- * reap. The address is resolved when the definition arrives (off the event loops): {@code localhost} through the
- * system resolver (it may say {@code ::1}), falling back to the loopback address. A lease's {@code retired()}
- * completes when the service's definition changes or the service is deleted.
+ * The instances of upstream revisions: a fixed address per revision, always ready, with nothing to start, count or
+ * reap. The address is resolved when the revision starts to serve (off the event loops): {@code localhost} through
+ * the system resolver (it may say {@code ::1}), falling back to the loopback address. A lease's {@code retired()}
+ * completes when its revision serves no more or its service is deleted.
  */
 public final class UpstreamInstances {
     private static final Logger log = LoggerFactory.getLogger(UpstreamInstances.class);
 
-    /** One definition's resolved address; {@code retirement} completes once another definition replaces it. */
-    private record Upstream(ServiceDefinition definition, InetSocketAddress address,
+    /** One revision's resolved address; {@code retirement} completes once it serves no more. */
+    private record Upstream(String service, String revision, InetSocketAddress address,
                             CompletableFuture<Void> retirement) implements InstanceLease {
         @Override
         public String instanceId() {
@@ -55,54 +55,64 @@ public final class UpstreamInstances {
     }
 
     private final Executor resolver;
-    private final Map<String, Upstream> byService = new ConcurrentHashMap<>();
+    private final Map<String, Upstream> byRevision = new ConcurrentHashMap<>();
 
-    /** @param resolver runs name lookups for a definition that arrives on an event loop */
+    /** @param resolver runs name lookups for a revision first seen by a request on an event loop */
     public UpstreamInstances(Executor resolver) {
         this.resolver = resolver;
     }
 
-    /** A lease for {@code current}, an upstream service's current definition; completes on {@code loop}. */
-    public Future<InstanceLease> acquire(ServiceDefinition current, EventLoop loop) {
-        Upstream upstream = byService.get(current.name());
-        if (upstream != null && upstream.definition() == current) {
+    /** A lease on {@code revision}, an upstream revision that serves; completes on {@code loop}. */
+    public Future<InstanceLease> acquire(Revision revision, EventLoop loop) {
+        Upstream upstream = byRevision.get(revision.name());
+        if (upstream != null) {
             return loop.newSucceededFuture(upstream);
         }
-        // Not seen yet (defined while this request was routed): resolve off the event loop, then lease.
+        // Not seen yet (it began to serve while this request was routed): resolve off the event loop, then lease.
         Promise<InstanceLease> leased = loop.newPromise();
         try {
             resolver.execute(() -> {
                 try {
-                    leased.trySuccess(defined(current));
+                    leased.trySuccess(defined(revision));
                 } catch (RuntimeException e) {
-                    leased.tryFailure(new AcquireFailure(AcquireFailure.Reason.START_FAILED,
-                            "service " + current.name() + ": upstream " + current.upstream() + ": " + e.getMessage(),
-                            e));
+                    leased.tryFailure(new AcquireFailure(AcquireFailure.Reason.START_FAILED, "service "
+                            + revision.service() + " (revision " + revision.name() + "): upstream "
+                            + revision.spec().upstream() + ": " + e.getMessage(), e));
                 }
             });
         } catch (RejectedExecutionException e) {
             leased.tryFailure(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
-                    "service " + current.name() + ": cless is shutting down", e));
+                    "service " + revision.service() + ": cless is shutting down", e));
         }
         return leased;
     }
 
-    /** The service was created or changed (and may have become an upstream): resolves it, retires the previous. */
-    public InstanceLease defined(ServiceDefinition definition) {
-        Upstream fresh = new Upstream(definition, resolve(UpstreamAddress.parse(definition.upstream())),
-                new CompletableFuture<>());
-        Upstream previous = byService.put(definition.name(), fresh);
-        if (previous != null && previous != fresh) {
-            previous.retirement().complete(null);
+    /** {@code revision}, an upstream, serves: its address is resolved once (an address never changes in a revision). */
+    public InstanceLease defined(Revision revision) {
+        Upstream known = byRevision.get(revision.name());
+        if (known != null) {
+            return known;
         }
-        return fresh;
+        Upstream fresh = new Upstream(revision.service(), revision.name(),
+                resolve(UpstreamAddress.parse(revision.spec().upstream())), new CompletableFuture<>());
+        Upstream raced = byRevision.putIfAbsent(revision.name(), fresh);
+        return raced != null ? raced : fresh;
     }
 
-    /** The service was deleted or is no longer an upstream: leases on it are retired. */
-    public void removed(String service) {
-        Upstream previous = byService.remove(service);
+    /** {@code revision} serves no more or is gone: leases on it are retired. */
+    public void removed(String revision) {
+        Upstream previous = byRevision.remove(revision);
         if (previous != null) {
             previous.retirement().complete(null);
+        }
+    }
+
+    /** {@code service} was deleted: the leases on each of its revisions are retired. */
+    public void serviceRemoved(String service) {
+        for (Upstream upstream : byRevision.values()) {
+            if (upstream.service().equals(service)) {
+                removed(upstream.revision());
+            }
         }
     }
 

@@ -25,8 +25,8 @@ class EngineWatchTest extends LifecycleFixture {
     void reconcileAdoptsRunningContainersOfKnownServicesAndRemovesTheRest() throws Exception {
         ServiceDefinition hello = service("hello").build();
         ServiceDefinition warm = service("warm").minInstances(1).build();
-        directory.put(hello);
-        directory.put(warm);
+        services.existing(hello);
+        services.existing(warm);
         int adoptedPort = ReadinessProbeTest.unusedAddress().getPort();
         FakeRuntime.Container adopted = runtime.existing("hello", "aaaa1111", adoptedPort, true);
         FakeRuntime.Container unknown = runtime.existing("gone", "bbbb2222",
@@ -58,7 +58,7 @@ class EngineWatchTest extends LifecycleFixture {
     @Test
     void reconcileRemovesCreatedContainersAndAdoptsPausedOnes() throws Exception {
         ServiceDefinition hello = service("hello").idleAction(IdleAction.PAUSE).build();
-        directory.put(hello);
+        services.existing(hello);
         int pausedPort = ReadinessProbeTest.unusedAddress().getPort();
         FakeRuntime.Container paused = runtime.existing("hello", "aaaa1111", pausedPort, "paused");
         FakeRuntime.Container oldSpare = runtime.existing("hello", "bbbb2222", 31998, "created");
@@ -83,9 +83,9 @@ class EngineWatchTest extends LifecycleFixture {
 
     @Test
     void engineDownAtStartFailsColdStartsAtOnceThenRecoversInTheBackground() throws Exception {
-        directory.put(service("warm").minInstances(1).build());
+        services.existing(service("warm").minInstances(1).build());
         ServiceDefinition hello = service("hello").build();
-        directory.put(hello);
+        services.existing(hello);
         runtime.listFailure = engineUnreachable();
 
         manager.start().get(30, TimeUnit.SECONDS);
@@ -131,7 +131,7 @@ class EngineWatchTest extends LifecycleFixture {
 
     @Test
     void minInstancesTopUpBacksOffAfterAFailedStart() throws Exception {
-        directory.put(service("warm").minInstances(1).build());
+        services.existing(service("warm").minInstances(1).build());
         runtime.createFailure = new RuntimeFailure(RuntimeFailure.Kind.IMAGE_NOT_FOUND,
                 "image 'cless-test/warm:latest' is not present locally and could not be pulled", null);
 

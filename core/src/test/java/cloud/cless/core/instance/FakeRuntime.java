@@ -10,11 +10,14 @@ import cloud.cless.core.runtime.ManagedContainer;
 import cloud.cless.core.runtime.RuntimeFailure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import cloud.cless.core.service.Revision;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,8 +43,11 @@ final class FakeRuntime implements ContainerRuntime {
 
     /** One fake container. */
     static final class Container {
+        private static final AtomicInteger ORDER = new AtomicInteger();
         final String id;
         final ContainerSpec spec;
+        /** Listings show containers in the order they were made, as the tests of reconcile need. */
+        final int order = ORDER.incrementAndGet();
         volatile String state = "created";
         volatile FakeAppServer app;
 
@@ -103,18 +109,31 @@ final class FakeRuntime implements ContainerRuntime {
         return calls.stream().filter(c -> c.startsWith("remove ")).count();
     }
 
-    /** A container left from an earlier run, with whatever labels the test wants. */
+    /** A container of the first revision of {@code service} left from an earlier run. */
     Container existing(String service, String instanceId, int hostPort, boolean running) throws IOException {
         return existing(service, instanceId, hostPort, running ? "running" : "exited");
     }
 
-    /** A container left from an earlier run in {@code state}; its app answers when running or paused. */
+    /** A container of the first revision of {@code service} left from an earlier run in {@code state}. */
     Container existing(String service, String instanceId, int hostPort, String state) throws IOException {
+        return existing(service, Revision.name(service, 1), instanceId, hostPort, state);
+    }
+
+    /**
+     * A container left from an earlier run in {@code state}, labelled with {@code revision} (none when null); its
+     * app answers when running or paused.
+     */
+    Container existing(String service, String revision, String instanceId, int hostPort, String state)
+            throws IOException {
         String id = "old" + ids.incrementAndGet();
+        Map<String, String> labels = new HashMap<>(Map.of(ContainerLabels.MANAGED, "true",
+                ContainerLabels.SERVICE, service, ContainerLabels.INSTANCE, instanceId,
+                ContainerLabels.HOST_PORT, Integer.toString(hostPort)));
+        if (revision != null) {
+            labels.put(ContainerLabels.REVISION, revision);
+        }
         ContainerSpec spec = new ContainerSpec(ContainerSpec.name(service, instanceId), "img:latest", 8080, hostPort,
-                Map.of(), Map.of(ContainerLabels.MANAGED, "true", ContainerLabels.SERVICE, service,
-                ContainerLabels.INSTANCE, instanceId, ContainerLabels.HOST_PORT, Integer.toString(hostPort)), null,
-                null);
+                Map.of(), labels, null, null);
         Container container = new Container(id, spec);
         if ("running".equals(state) || "paused".equals(state)) {
             container.app = FakeAppServer.start(hostPort, FakeAppServer.Mode.RESPOND);
@@ -238,7 +257,9 @@ final class FakeRuntime implements ContainerRuntime {
             }
             List<ManagedContainer> found = new ArrayList<>();
             Set<Integer> taken = new HashSet<>(foreignPorts);
-            for (Container c : containers.values()) {
+            List<Container> all = new ArrayList<>(containers.values());
+            all.sort(Comparator.comparingInt(c -> c.order));
+            for (Container c : all) {
                 Map<String, String> labels = c.spec.labels();
                 int port;
                 try {
@@ -250,7 +271,8 @@ final class FakeRuntime implements ContainerRuntime {
                     taken.add(port);
                 }
                 found.add(new ManagedContainer(c.id, c.spec.name(), labels.get(ContainerLabels.SERVICE),
-                        labels.get(ContainerLabels.INSTANCE), port, ContainerState.of(c.state)));
+                        labels.get(ContainerLabels.REVISION), labels.get(ContainerLabels.INSTANCE), port,
+                        ContainerState.of(c.state)));
             }
             return new EngineSurvey(found, taken);
         });

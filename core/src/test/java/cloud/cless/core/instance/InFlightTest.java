@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class InFlightTest {
-    private final Instance instance = new Instance("i1", "hello",
+    private final Instance instance = new Instance("i1", "hello", "hello-00001",
             new ContainerTemplate("cless-test/hello:latest", 8080, Map.of(), null, null), 0);
 
     @Test

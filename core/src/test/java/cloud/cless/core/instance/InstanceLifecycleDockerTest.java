@@ -3,25 +3,15 @@ package cloud.cless.core.instance;
 import static cloud.cless.core.instance.ReadinessProbeTest.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.DockerContainerRuntime;
 import cloud.cless.core.service.ServiceDefinition;
-import cloud.cless.core.testing.DockerSupport;
 import cloud.cless.core.testing.TestImages;
-import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.Future;
-import cloud.cless.core.port.HostPorts;
 import cloud.cless.core.port.PortAllocator;
 import cloud.cless.core.port.PortRange;
-import cloud.cless.core.runtime.EngineExecutors;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
@@ -32,170 +22,16 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link InstanceLifecycle} on the real engine through {@link DockerContainerRuntime}. */
-class InstanceLifecycleDockerTest {
-
-    @RegisterExtension
-    static final DockerSupport docker = new DockerSupport();
-
-    private static EventLoopGroup group;
-    /** Laid out as the server lays them out: quick calls and slow ones on pools of their own. */
-    private static EngineExecutors engine;
-    private static DockerClient client;
-
-    private final TestDirectory directory = new TestDirectory();
-    private final List<String> foreignContainers = new ArrayList<>();
-    private final List<InstanceLease> leases = new CopyOnWriteArrayList<>();
-    private final List<InstanceLifecycle> managers = new ArrayList<>();
-    private final TestPorts ports = new TestPorts();
-    private String installationId;
-    private DockerContainerRuntime runtime;
-    private InstanceLifecycle manager;
-
-    @BeforeAll
-    static void startLoops() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        engine = new EngineExecutors(8, 8);
-        client = DockerSupport.newClient();
-    }
-
-    @AfterAll
-    static void stopLoops() throws Exception {
-        client.close();
-        engine.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    @BeforeEach
-    void createManager() {
-        // Per test, so that counting this installation's containers counts this test's only.
-        installationId = DockerSupport.newInstallationId();
-        runtime = new DockerContainerRuntime(null, engine);
-        manager = newManager(runtime, ports, 1);
-    }
-
-    @AfterEach
-    void shutDown() throws Exception {
-        try {
-            for (String id : foreignContainers) {
-                client.removeContainerCmd(id).withForce(true).exec();
-            }
-            leases.forEach(InstanceLease::release);
-            for (InstanceLifecycle each : managers) {
-                each.shutdown(Duration.ZERO).get(60, TimeUnit.SECONDS);
-            }
-            assertThat(containers()).as("containers left after shutdown").isEmpty();
-        } finally {
-            runtime.close();
-            DockerSupport.cleanup(installationId);
-        }
-    }
-
-    private InstanceLifecycle newManager(DockerContainerRuntime on, HostPorts hostPorts, int stopGraceSeconds) {
-        InstanceLifecycle created = new InstanceLifecycle(on, hostPorts, engine.control(),
-                new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, installationId, directory,
-                Clock.systemUTC(), new InstanceManagerConfig(stopGraceSeconds, 100, Duration.ofSeconds(10),
-                        Duration.ofMillis(200), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()));
-        managers.add(created);
-        return created;
-    }
-
-    private static ServiceDefinition.Builder service(String name, String image) {
-        String[] ref = image.split(":");
-        return ServiceDefinition.builder(name).imageName(ref[0]).imageTag(ref[1]).port(TestImages.PORT)
-                .host(name + ".localhost").minInstances(0).maxInstances(1).concurrency(0).idleTimeoutSeconds(300)
-                .startupTimeoutSeconds(30);
-    }
-
-    /** A service name unique on the engine, so that container names never clash with a parallel run. */
-    private static String unique(String prefix) {
-        return prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
-    }
-
-    /** An acquire of {@code def}, which is registered first when it is not yet. */
-    private Future<InstanceLease> acquire(InstanceLifecycle from, ServiceDefinition def) {
-        if (directory.current(def.name()) == null) {
-            directory.put(def);
-        }
-        return from.acquire(def, group.next());
-    }
-
-    private InstanceLease lease(InstanceLifecycle from, ServiceDefinition def) throws Exception {
-        Future<InstanceLease> future = acquire(from, def);
-        assertThat(future.await(90, TimeUnit.SECONDS)).as("acquire completed").isTrue();
-        if (!future.isSuccess()) {
-            throw new AssertionError("acquire failed: " + future.cause(), future.cause());
-        }
-        leases.add(future.getNow());
-        return future.getNow();
-    }
-
-    /** Awaits every one of {@code acquired}, which must all succeed, and keeps the leases for the teardown. */
-    private List<InstanceLease> awaitAll(List<Future<InstanceLease>> acquired) throws InterruptedException {
-        List<InstanceLease> got = new ArrayList<>();
-        for (Future<InstanceLease> future : acquired) {
-            assertThat(future.await(120, TimeUnit.SECONDS)).as("acquire completed").isTrue();
-            assertThat(future.cause()).as("acquire failed").isNull();
-            got.add(future.getNow());
-        }
-        leases.addAll(got);
-        return got;
-    }
-
-    private static AcquireFailure failureOf(Future<?> future) throws InterruptedException {
-        assertThat(future.await(90, TimeUnit.SECONDS)).as("acquire completed").isTrue();
-        assertThat(future.cause()).isInstanceOf(AcquireFailure.class);
-        return (AcquireFailure) future.cause();
-    }
-
-    private List<Container> containers() {
-        return client.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(ContainerLabels.INSTALLATION, installationId)).exec();
-    }
-
-    /** This test's containers that are or were started: all but the spares, which are only created. */
-    private List<Container> instanceContainers() {
-        return containers().stream().filter(c -> !"created".equals(c.getState())).toList();
-    }
-
-    /** The spare container of {@code service} once there is one other than {@code not}. */
-    private Container awaitSpare(String service, String not) throws InterruptedException {
-        waitUntil(() -> spareOf(service, not) != null);
-        return spareOf(service, not);
-    }
-
-    private Container spareOf(String service, String not) {
-        return containers().stream().filter(c -> "created".equals(c.getState())
-                        && service.equals(c.getLabels().get(ContainerLabels.SERVICE)) && !c.getId().equals(not))
-                .findFirst().orElse(null);
-    }
-
-    private String stateOf(String containerId) {
-        try {
-            return client.inspectContainerCmd(containerId).exec().getState().getStatus();
-        } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
-            return "removed";
-        }
-    }
-
-    private static String get(InstanceLease lease, String path) throws Exception {
-        return DockerSupport.httpGet(lease.address().getPort(), path);
-    }
+class InstanceLifecycleDockerTest extends LifecycleDockerFixture {
 
     private String containerIdOf(String service, InstanceLease lease) {
         return manager.instances(service).stream().filter(i -> i.id().equals(lease.instanceId()))
@@ -298,7 +134,7 @@ class InstanceLifecycleDockerTest {
         leases.clear();
         // The first manager is left as if its process had died; the second takes over.
         managers.remove(manager);
-        directory.remove(unknown.name()); // deleted while no cless ran
+        services.deletedMeanwhile(unknown.name());
         TestPorts secondPorts = new TestPorts();
         InstanceLifecycle second = newManager(runtime, secondPorts, 1);
 
@@ -429,7 +265,7 @@ class InstanceLifecycleDockerTest {
     @Test
     void idleContainerIsStoppedAndRemovedAndTheNextAcquireStartsAnother() throws Exception {
         ServiceDefinition idle = service(unique("idle"), TestImages.HELLO).idleTimeoutSeconds(1).build();
-        directory.put(idle);
+        services.existing(idle);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, idle);
         first.release();
@@ -448,8 +284,8 @@ class InstanceLifecycleDockerTest {
     void aRegisteredServiceGetsACreatedContainerWhichTheNextColdStartStarts() throws Exception {
         manager.start().get(60, TimeUnit.SECONDS);
         ServiceDefinition hello = service(unique("spare"), TestImages.HELLO).build();
-        directory.put(hello);
-        manager.serviceCreated(hello);
+        services.tell(manager);
+        services.create(hello);
 
         Container spare = awaitSpare(hello.name(), null);
         assertThat(stateOf(spare.getId())).isEqualTo("created");
@@ -464,7 +300,7 @@ class InstanceLifecycleDockerTest {
     @Test
     void afterAnIdleStopTheNextRequestStartsThePreCreatedContainer() throws Exception {
         ServiceDefinition idle = service(unique("respare"), TestImages.HELLO).idleTimeoutSeconds(1).build();
-        directory.put(idle);
+        services.existing(idle);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, idle);
         String firstId = containerIdOf(idle.name(), first);
@@ -483,7 +319,7 @@ class InstanceLifecycleDockerTest {
     void pauseModePausesTheIdleContainerAndTheNextRequestIsAnsweredByTheSameOne() throws Exception {
         ServiceDefinition napper = service(unique("napper"), TestImages.HELLO).idleTimeoutSeconds(1)
                 .idleAction(cloud.cless.core.service.IdleAction.PAUSE).build();
-        directory.put(napper);
+        services.existing(napper);
         manager.start().get(60, TimeUnit.SECONDS);
         InstanceLease first = lease(manager, napper);
         String containerId = containerIdOf(napper.name(), first);

@@ -384,19 +384,22 @@ class InstanceLifecycleTest extends LifecycleFixture {
     }
 
     @Test
-    void anAcquireRoutedBeforeTheListenerHeardOfTheChangeTakesTheNewDefinition() throws Exception {
+    void anAcquireRoutedBeforeTheLifecycleHeardOfTheChangeTakesTheNewRevision() throws Exception {
         ServiceDefinition v1 = registered(service("hello").env(Map.of("V", "1")).build());
         InstanceLease old = lease(v1);
-        ServiceDefinition v2 = service("hello").env(Map.of("V", "2")).build();
-        directory.put(v2); // committed; the listener has not run yet
+        services.hold();
+        updated(v1, service("hello").env(Map.of("V", "2")).build()); // committed; the lifecycle has not heard yet
 
         InstanceLease fresh = lease(v1);
 
         assertThat(fresh.instanceId()).isNotEqualTo(old.instanceId());
         assertThat(runtime.created.get(1).env()).containsEntry("V", "2");
-        assertThat(old.retired()).as("the old version takes no new requests").isDone();
-        manager.serviceUpdated(v1, v2); // arrives late: changes nothing more
-        assertThat(manager.instances("hello")).hasSize(2);
+        assertThat(manager.instances("hello")).extracting(InstanceInfo::revision)
+                .containsExactlyInAnyOrder("hello-00001", "hello-00002");
+        services.release(); // arrives late: the old revision drains
+        assertThat(old.retired()).as("the old revision takes no new requests").isDone();
+        assertThat(manager.instances("hello")).filteredOn(i -> i.revision().equals("hello-00001"))
+                .singleElement().extracting(InstanceInfo::state).isEqualTo(InstanceState.DRAINING);
     }
 
     // ---- upstreams ----

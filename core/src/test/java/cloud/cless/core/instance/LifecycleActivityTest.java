@@ -15,21 +15,21 @@ import org.junit.jupiter.api.Test;
 class LifecycleActivityTest extends LifecycleFixture {
 
     @Test
-    void aPoolReportsItsLeasesAndItsLastActivityOnceItHasAnInstance() throws Exception {
+    void eachRevisionReportsItsLeasesAndItsLastActivityOnceItHasAnInstance() throws Exception {
         ServiceDefinition hello = registered(service("hello").maxInstances(2).build());
         assertThat(manager.activity()).isEmpty();
 
         InstanceLease first = lease(hello);
         InstanceLease second = lease(hello);
-        assertThat(manager.activity()).containsOnlyKeys("hello");
-        assertThat(manager.activity().get("hello").inFlight()).isEqualTo(2);
+        assertThat(manager.activity()).containsOnlyKeys("hello-00001");
+        assertThat(manager.activity().get("hello-00001").inFlight()).isEqualTo(2);
 
         clock.advanceMillis(5_000);
         first.release();
         second.release();
         Instant released = Instant.ofEpochMilli(clock.millis());
         clock.advanceMillis(60_000);
-        assertThat(manager.activity().get("hello")).isEqualTo(new PoolActivity(0, released));
+        assertThat(manager.activity().get("hello-00001")).isEqualTo(new PoolActivity(0, released));
     }
 
     @Test
@@ -42,13 +42,13 @@ class LifecycleActivityTest extends LifecycleFixture {
         for (int i = 0; i < 3; i++) {
             waiting.add(acquire(hello));
         }
-        assertThat(manager.activity().get("hello").inFlight()).isEqualTo(3);
+        assertThat(manager.activity().get("hello-00001").inFlight()).isEqualTo(3);
 
         gate.complete(null);
         for (Future<InstanceLease> future : waiting) {
             leases.add(await(future));
         }
-        assertThat(manager.activity().get("hello").inFlight()).isEqualTo(3);
+        assertThat(manager.activity().get("hello-00001").inFlight()).isEqualTo(3);
     }
 
     @Test
@@ -76,7 +76,7 @@ class LifecycleActivityTest extends LifecycleFixture {
 
     @Test
     void aClosedStartGateMakesNoTopUpUntilItOpens() throws Exception {
-        directory.put(service("warm").minInstances(1).build());
+        services.existing(service("warm").minInstances(1).build());
         startGate = () -> "the shared database is unreachable";
         manager.start().get(30, TimeUnit.SECONDS);
         tick();

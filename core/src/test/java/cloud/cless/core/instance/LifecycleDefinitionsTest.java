@@ -34,7 +34,7 @@ class LifecycleDefinitionsTest extends LifecycleFixture {
     }
 
     @Test
-    void changeDuringAColdStartServesItsWaitersThenDrainsIt() throws Exception {
+    void aChangeDuringAColdStartPlacesItsWaitersOnTheNewRevisionAndTheOldStartGoesOnceUp() throws Exception {
         ServiceDefinition v1 = registered(service("hello").env(Map.of("V", "1")).build());
         ServiceDefinition v2 = service("hello").env(Map.of("V", "2")).build();
         CompletableFuture<Void> gate = new CompletableFuture<>();
@@ -45,16 +45,15 @@ class LifecycleDefinitionsTest extends LifecycleFixture {
         Future<InstanceLease> newer = acquire(v2);
         gate.complete(null);
 
-        InstanceLease old = await(waiting);
-        leases.add(old);
+        InstanceLease moved = await(waiting);
+        leases.add(moved);
         InstanceLease fresh = await(newer);
         leases.add(fresh);
-        assertThat(fresh.instanceId()).isNotEqualTo(old.instanceId());
-        assertThat(runtime.creates()).isEqualTo(2);
-
-        old.release();
+        assertThat(versionOf(moved)).as("re-chosen by the traffic now").isEqualTo("2");
+        assertThat(moved.instanceId()).isEqualTo(fresh.instanceId());
+        assertThat(runtime.creates()).as("the old start was under way: it completes, then goes").isEqualTo(2);
         waitUntil(() -> manager.instances("hello").size() == 1 && runtime.containers.size() == 1);
-        assertThat(manager.instances("hello").get(0).id()).isEqualTo(fresh.instanceId());
+        assertThat(manager.instances("hello").get(0).revision()).isEqualTo("hello-00002");
     }
 
     @Test

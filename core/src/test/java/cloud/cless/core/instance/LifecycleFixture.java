@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.runtime.ContainerLabels;
 import cloud.cless.core.runtime.RuntimeFailure;
+import cloud.cless.core.service.Route;
 import cloud.cless.core.service.ServiceDefinition;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -17,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +39,7 @@ abstract class LifecycleFixture {
     final FakeRuntime runtime = new FakeRuntime();
     final TestPorts ports = new TestPorts();
     final MutableClock clock = new MutableClock();
-    final TestDirectory directory = new TestDirectory();
+    final TestRegistry services = new TestRegistry(clock, revisionHistory());
     final List<InstanceLease> leases = new CopyOnWriteArrayList<>();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     InstanceLifecycle manager;
@@ -56,9 +60,10 @@ abstract class LifecycleFixture {
     void createManager() {
         // Stop grace 0, a queue of 2 waiting up to 300 ms; no tick and no listing but those a test runs.
         manager = new InstanceLifecycle(runtime, ports, ForkJoinPool.commonPool(),
-                new ReadinessProbe(NioSocketChannel::new, Duration.ofMillis(500)), group, INSTALLATION, directory,
-                clock, new InstanceManagerConfig(0, 2, Duration.ofMillis(300), Duration.ofHours(1),
+                new ReadinessProbe(NioSocketChannel::new, Duration.ofMillis(500)), group, INSTALLATION,
+                services.directory, clock, new InstanceManagerConfig(0, 2, Duration.ofMillis(300), Duration.ofHours(1),
                         Duration.ofHours(1)), new ClessMetrics(meters), () -> startGate.refusal());
+        services.tell(manager);
     }
 
     @AfterEach
@@ -71,28 +76,49 @@ abstract class LifecycleFixture {
         runtime.close();
     }
 
+    /** The revisions kept whatever their traffic; a constant (it is read while the fixture is made). */
+    int revisionHistory() {
+        return 10;
+    }
+
     static ServiceDefinition.Builder service(String name) {
         return ServiceDefinition.builder(name).imageName("cless-test/" + name).imageTag("latest").port(8080)
                 .host(name + ".localhost").minInstances(0).maxInstances(1).concurrency(0).idleTimeoutSeconds(300)
                 .startupTimeoutSeconds(10);
     }
 
-    /** Registers {@code def} as the registry does: current from now on, then the listener is told. */
+    /** Registers {@code def}: current from now on, the lifecycle told. Returns it as stored. */
     ServiceDefinition registered(ServiceDefinition def) {
-        directory.put(def);
-        manager.serviceCreated(def);
-        return def;
+        return services.create(def);
     }
 
+    /** Replaces the definition of {@code current}'s service: a change to what containers run is a new revision. */
     ServiceDefinition updated(ServiceDefinition previous, ServiceDefinition current) {
-        directory.put(current);
-        manager.serviceUpdated(previous, current);
-        return current;
+        return services.update(current);
     }
 
     void deleted(ServiceDefinition def) {
-        directory.remove(def.name());
-        manager.serviceDeleted(def);
+        services.delete(def.name());
+    }
+
+    /** Where a request for {@code host} goes now. */
+    Route route(String host) {
+        Route route = services.registry.route(host);
+        assertThat(route).as("a route for %s", host).isNotNull();
+        return route;
+    }
+
+    /** An acquire the way the proxy makes one: routed by {@code host}, the revision chosen as routing chose it. */
+    Future<InstanceLease> acquireAt(String host) {
+        Route route = route(host);
+        return manager.acquire(route, route.revision(ThreadLocalRandom.current()), group.next());
+    }
+
+    /** The revision whose env has {@code V=<version>} runs in the container behind {@code lease}. */
+    String versionOf(InstanceLease lease) {
+        return runtime.containers.values().stream()
+                .filter(c -> c.spec.hostPort() == lease.address().getPort() && !"exited".equals(c.state))
+                .map(c -> c.spec.env().get("V")).findFirst().orElse(null);
     }
 
     /** One maintenance tick, as the scheduler would run it. */
@@ -107,7 +133,7 @@ abstract class LifecycleFixture {
 
     /** An acquire for {@code def}, registered first when it is not yet. */
     Future<InstanceLease> acquire(ServiceDefinition def) {
-        if (directory.current(def.name()) == null) {
+        if (services.service(def.name()) == null) {
             registered(def);
         }
         return manager.acquire(def, group.next());
@@ -135,13 +161,20 @@ abstract class LifecycleFixture {
 
     /** A counter's value; 0 before it exists (meters are made when first needed). */
     double count(String name, String service, String... tags) {
-        io.micrometer.core.instrument.Counter counter = meters.find(name).tag("service", service).tags(tags)
+        Counter counter = meters.find(name).tag("service", service).tags(tags)
                 .counter();
         return counter == null ? 0 : counter.count();
     }
 
+    /** Instances of {@code service} in {@code state}, over all of its revisions. */
     double instancesIn(String service, String state) {
-        return meters.get("cless.instances").tags("service", service, "state", state).gauge().value();
+        return meters.find("cless.instances").tags("service", service, "state", state).gauges().stream()
+                .mapToDouble(Gauge::value).sum();
+    }
+
+    double instancesIn(String service, String revision, String state) {
+        return meters.get("cless.instances").tags("service", service, "revision", revision, "state", state).gauge()
+                .value();
     }
 
     /** Containers of {@code service} created but not started: its spare. */
@@ -157,6 +190,20 @@ abstract class LifecycleFixture {
         return runtime.containers.values().stream()
                 .filter(c -> "created".equals(c.state) && service.equals(c.spec.labels().get(ContainerLabels.SERVICE)))
                 .findFirst().orElseThrow();
+    }
+
+    /** Containers of {@code revision} created but not started: its spare. */
+    long sparesOf(String revision) {
+        return runtime.containers.values().stream()
+                .filter(c -> "created".equals(c.state)
+                        && revision.equals(c.spec.labels().get(ContainerLabels.REVISION)))
+                .count();
+    }
+
+    /** Containers ever created for {@code revision}, spares included. */
+    long createdFor(String revision) {
+        return runtime.created.stream().filter(spec -> revision.equals(spec.labels().get(ContainerLabels.REVISION)))
+                .count();
     }
 
     long running() {

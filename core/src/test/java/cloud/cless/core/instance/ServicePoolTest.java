@@ -2,23 +2,26 @@ package cloud.cless.core.instance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.IdleAction;
 import cloud.cless.core.service.ResolvedService;
 import cloud.cless.core.service.ServiceDefinition;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The pool's state machine on its own: decisions in, {@link Effects} out; no threads, engines or sleeps. */
 class ServicePoolTest {
     private static final DefinitionDefaults DEFAULTS = new DefinitionDefaults("localhost", 300, 30);
+    private static final String REVISION = "hello-00001";
 
     private final EventLoop loop = new EmbeddedChannel().eventLoop();
     private final MutableClock clock = new MutableClock();
     private final AtomicInteger ids = new AtomicInteger();
+    private final ClessMetrics metrics = new ClessMetrics(new SimpleMeterRegistry());
 
     private static ServiceDefinition.Builder service() {
         return ServiceDefinition.builder("hello").imageName("cless-test/hello").maxInstances(1).concurrency(0)
@@ -26,22 +29,31 @@ class ServicePoolTest {
     }
 
     private static ResolvedService resolved(ServiceDefinition def) {
-        return ResolvedService.of(def, DEFAULTS);
+        return ResolvedService.of(def, REVISION, DEFAULTS);
     }
 
     private ServicePool pool(ServiceDefinition def, int queueCapacity) {
-        return new ServicePool(resolved(def), clock::millis, () -> "i" + ids.incrementAndGet(), queueCapacity);
+        return pool(def, Serving.TRAFFIC, queueCapacity);
+    }
+
+    private ServicePool pool(ServiceDefinition def, Serving serving, int queueCapacity) {
+        return new ServicePool(resolved(def), serving, metrics.revision("hello", REVISION), clock::millis,
+                () -> "i" + ids.incrementAndGet(), queueCapacity);
+    }
+
+    private Waiter waiter() {
+        return new Waiter(loop, "hello", null);
     }
 
     private Effects acquire(ServicePool pool, Waiter waiter) {
         Effects fx = new Effects();
-        pool.acquire(waiter, pool.spec(), fx);
+        pool.acquire(waiter, fx);
         return fx;
     }
 
     /** A pool with one ready, idle instance. */
     private Instance readyInstance(ServicePool pool) {
-        Effects fx = acquire(pool, new Waiter(loop));
+        Effects fx = acquire(pool, waiter());
         Instance instance = fx.starts.get(0);
         instance.hostPort = 30_000;
         Effects up = new Effects();
@@ -53,8 +65,8 @@ class ServicePoolTest {
     @Test
     void theFirstRequestStartsAnInstanceAndLaterOnesShareItsStart() {
         ServicePool pool = pool(service().build(), 10);
-        Waiter first = new Waiter(loop);
-        Waiter second = new Waiter(loop);
+        Waiter first = waiter();
+        Waiter second = waiter();
 
         Effects started = acquire(pool, first);
         Effects joined = acquire(pool, second);
@@ -80,23 +92,22 @@ class ServicePoolTest {
         ServicePool pool = pool(def, 10);
         Instance instance = readyInstance(pool);
 
-        InFlight lease = pool.tryLease(def);
+        InFlight lease = pool.tryLease();
 
         assertThat(lease).isSameAs(instance.epoch);
-        assertThat(pool.tryLease(def)).as("at concurrency").isNull();
-        assertThat(pool.tryLease(service().concurrency(1).build())).as("not the definition it runs").isNull();
+        assertThat(pool.tryLease()).as("at concurrency").isNull();
         lease.release();
-        assertThat(pool.tryLease(def)).isNotNull();
+        assertThat(pool.tryLease()).isNotNull();
     }
 
     @Test
     void concurrencyBoundsHowManyShareAStartThenTheQueueTakesOver() {
         ServicePool pool = pool(service().concurrency(1).maxInstances(2).build(), 1);
 
-        Effects first = acquire(pool, new Waiter(loop));
-        Effects second = acquire(pool, new Waiter(loop));
-        Effects third = acquire(pool, new Waiter(loop));
-        Effects fourth = acquire(pool, new Waiter(loop));
+        Effects first = acquire(pool, waiter());
+        Effects second = acquire(pool, waiter());
+        Effects third = acquire(pool, waiter());
+        Effects fourth = acquire(pool, waiter());
 
         assertThat(first.starts).hasSize(1);
         assertThat(second.starts).as("the first start has no room for another").hasSize(1);
@@ -106,15 +117,15 @@ class ServicePoolTest {
             assertThat(f.failure().reason()).isEqualTo(AcquireFailure.Reason.UNAVAILABLE);
             assertThat(f.failure().getMessage()).contains("queue is full (1)");
         });
-        assertThat(pool.tryLease(pool.spec().definition())).as("queued requests go first").isNull();
+        assertThat(pool.tryLease()).as("queued requests go first").isNull();
     }
 
     @Test
     void aReleaseHandsItsRoomToTheQueue() {
         ServicePool pool = pool(service().concurrency(1).build(), 10);
         Instance instance = readyInstance(pool);
-        InFlight held = pool.tryLease(pool.spec().definition());
-        Waiter queued = new Waiter(loop);
+        InFlight held = pool.tryLease();
+        Waiter queued = waiter();
         assertThat(acquire(pool, queued).queued).containsExactly(queued);
 
         assertThat(held.release()).isFalse();
@@ -133,9 +144,9 @@ class ServicePoolTest {
     @Test
     void aWaiterThatLeavesIsOutOfTheQueueAndOffTheStartAtOnce() {
         ServicePool pool = pool(service().concurrency(1).build(), 1);
-        Waiter starting = new Waiter(loop);
+        Waiter starting = waiter();
         Effects started = acquire(pool, starting);
-        Waiter queued = new Waiter(loop);
+        Waiter queued = waiter();
         acquire(pool, queued);
 
         Effects left = new Effects();
@@ -157,7 +168,7 @@ class ServicePoolTest {
         Instance instance = readyInstance(pool);
         clock.advanceMillis(120_000);
 
-        InFlight lease = pool.tryLease(pool.spec().definition());
+        InFlight lease = pool.tryLease();
         Effects fx = new Effects();
         pool.maintain(true, fx);
 
@@ -179,8 +190,8 @@ class ServicePoolTest {
         assertThat(reaped.retires).singleElement().satisfies(r -> assertThat(r.instance()).isSameAs(instance));
         assertThat(reaped.closedEpochs).containsExactly(instance.epoch);
         assertThat(instance.epoch.tryAcquire(0)).isFalse();
-        assertThat(pool.tryLease(pool.spec().definition())).isNull();
-        Effects next = acquire(pool, new Waiter(loop));
+        assertThat(pool.tryLease()).isNull();
+        Effects next = acquire(pool, waiter());
         assertThat(next.starts).as("a new instance, not the reaped one").hasSize(1);
     }
 
@@ -194,7 +205,7 @@ class ServicePoolTest {
         assertThat(pausing.pauses).containsExactly(instance);
         assertThat(instance.state).isEqualTo(InstanceState.PAUSING);
 
-        Waiter waiter = new Waiter(loop);
+        Waiter waiter = waiter();
         Effects during = acquire(pool, waiter);
         assertThat(during.resumes).as("no unpause before the pause is recorded").isEmpty();
         assertThat(during.starts).isEmpty();
@@ -224,23 +235,25 @@ class ServicePoolTest {
         pool.maintain(true, new Effects());
         pool.paused(instance, true, new Effects());
         assertThat(instance.state).isEqualTo(InstanceState.PAUSED);
-        Effects next = acquire(pool, new Waiter(loop));
+        Effects next = acquire(pool, waiter());
         assertThat(next.resumes).containsExactly(instance);
         assertThat(next.starts).isEmpty();
     }
 
     @Test
-    void aNewContainerDrainsTheOldInstanceOnceItsLastRequestEnds() {
-        ServicePool pool = pool(service().env(Map.of("V", "1")).build(), 10);
+    void aRetiredPoolDrainsItsInstancesOnceTheirLastRequestEnds() {
+        ServicePool pool = pool(service().maxInstances(2).build(), 10);
         Instance old = readyInstance(pool);
-        InFlight lease = pool.tryLease(pool.spec().definition());
+        InFlight lease = pool.tryLease();
 
-        Effects changed = new Effects();
-        pool.define(resolved(service().env(Map.of("V", "2")).build()), changed);
+        Effects retired = new Effects();
+        pool.retire("no traffic and no tag", retired);
 
         assertThat(old.state).isEqualTo(InstanceState.DRAINING);
-        assertThat(changed.closedEpochs).containsExactly(old.epoch);
-        assertThat(changed.retires).isEmpty();
+        assertThat(retired.closedEpochs).containsExactly(old.epoch);
+        assertThat(retired.retires).isEmpty();
+        assertThat(pool.tryLease()).as("no new leases").isNull();
+        assertThat(pool.wantsSpare()).isFalse();
         assertThat(lease.release()).as("the last request of a closed epoch").isTrue();
         Effects drained = new Effects();
         pool.drained(old, lease, drained);
@@ -248,25 +261,74 @@ class ServicePoolTest {
             assertThat(r.instance()).isSameAs(old);
             assertThat(r.graceful()).isTrue();
         });
+        Effects later = new Effects();
+        pool.maintain(true, later);
+        assertThat(later.isEmpty()).as("a retired pool starts nothing").isTrue();
     }
 
     @Test
-    void aDeletedPoolFailsItsQueueAndEveryLaterRequestNotFound() {
-        ServicePool pool = pool(service().concurrency(1).build(), 10);
+    void aRetiredPoolHandsWhoWaitsBackToBePlacedAgainAndEveryLaterRequestToo() {
+        ServicePool pool = pool(service().concurrency(1).maxInstances(2).build(), 10);
         readyInstance(pool);
-        pool.tryLease(pool.spec().definition());
-        Waiter queued = new Waiter(loop);
+        pool.tryLease();
+        Waiter starting = waiter();
+        Instance comingUp = acquire(pool, starting).starts.get(0);
+        Waiter queued = waiter();
         acquire(pool, queued);
+        acquire(pool, waiter()); // shares nothing: queued too
+        assertThat(pool.hasQueued()).isTrue();
 
-        Effects deleted = new Effects();
-        pool.delete(deleted);
+        Effects retired = new Effects();
+        pool.retire("no traffic and no tag", retired);
 
-        assertThat(deleted.failures).singleElement().satisfies(f -> {
-            assertThat(f.waiter()).isSameAs(queued);
-            assertThat(f.failure().reason()).isEqualTo(AcquireFailure.Reason.NOT_FOUND);
-        });
-        assertThat(acquire(pool, new Waiter(loop)).failures).singleElement()
-                .satisfies(f -> assertThat(f.failure().reason()).isEqualTo(AcquireFailure.Reason.NOT_FOUND));
+        assertThat(retired.redirects).as("off the start first, then the queue in its order").startsWith(starting,
+                queued).hasSize(3);
+        assertThat(retired.failures).isEmpty();
+        assertThat(pool.hasQueued()).isFalse();
+        Waiter late = waiter();
+        assertThat(acquire(pool, late).redirects).containsExactly(late);
+
+        Effects up = new Effects();
+        pool.ready(comingUp, up);
+        assertThat(up.grants).as("nobody waits for it any more").isEmpty();
+        assertThat(up.retires).as("it came up for a revision that serves nothing: it goes").singleElement()
+                .satisfies(r -> assertThat(r.instance()).isSameAs(comingUp));
+    }
+
+    @Test
+    void aTagOnlyRevisionScalesToZeroAndKeepsNoSpare() {
+        ServiceDefinition def = service().minInstances(2).maxInstances(3).build();
+        ServicePool tagged = pool(def, Serving.TAG, 10);
+        Effects topUp = new Effects();
+        tagged.maintain(true, topUp);
+        assertThat(topUp.starts).as("min_instances apply to revisions with traffic").isEmpty();
+        assertThat(tagged.spec().scaling().minInstances()).isZero();
+        assertThat(tagged.spec().scaling().maxInstances()).isEqualTo(3);
+        assertThat(tagged.wantsSpare()).isFalse();
+        assertThat(acquire(tagged, waiter()).starts).as("a request through the tag cold-starts it").hasSize(1);
+
+        Effects gained = new Effects();
+        tagged.define(resolved(def), Serving.TRAFFIC, gained);
+        Effects now = new Effects();
+        tagged.maintain(true, now);
+        assertThat(now.starts).as("it has traffic now: one more up to the minimum of 2").hasSize(1);
+        assertThat(tagged.wantsSpare()).isTrue();
+    }
+
+    @Test
+    void scalingChangesInPlaceAndALargerMaxServesTheQueue() {
+        ServicePool pool = pool(service().concurrency(1).maxInstances(1).build(), 10);
+        Instance first = readyInstance(pool);
+        pool.tryLease();
+        Waiter queued = waiter();
+        assertThat(acquire(pool, queued).queued).containsExactly(queued);
+
+        Effects grown = new Effects();
+        pool.define(resolved(service().concurrency(1).maxInstances(2).build()), Serving.TRAFFIC, grown);
+
+        assertThat(grown.starts).hasSize(1);
+        assertThat(grown.starts.get(0).waiters).containsExactly(queued);
+        assertThat(first.state).as("the same revision: its instances stay").isEqualTo(InstanceState.READY);
     }
 
     @Test
@@ -275,7 +337,7 @@ class ServicePoolTest {
         Effects topUp = new Effects();
         pool.maintain(true, topUp);
         Instance instance = topUp.starts.get(0);
-        Waiter waiter = new Waiter(loop);
+        Waiter waiter = waiter();
         acquire(pool, waiter);
 
         Effects failed = new Effects();
@@ -300,7 +362,7 @@ class ServicePoolTest {
         clock.advanceMillis(120_000);
         pool.maintain(true, new Effects());
         pool.paused(instance, true, new Effects());
-        Waiter waiter = new Waiter(loop);
+        Waiter waiter = waiter();
         acquire(pool, waiter);
 
         Effects failed = new Effects();
@@ -315,8 +377,8 @@ class ServicePoolTest {
     void shuttingDownFailsWhoWaitsAndDrainsEveryInstance() {
         ServicePool pool = pool(service().maxInstances(2).concurrency(1).build(), 10);
         Instance idle = readyInstance(pool);
-        InFlight held = pool.tryLease(pool.spec().definition());
-        Waiter starting = new Waiter(loop);
+        InFlight held = pool.tryLease();
+        Waiter starting = waiter();
         assertThat(acquire(pool, starting).starts).hasSize(1);
         held.release();
 
@@ -325,7 +387,7 @@ class ServicePoolTest {
 
         assertThat(closed.failures).extracting(Effects.Failure::waiter).containsExactly(starting);
         assertThat(closed.retires).extracting(Effects.Retire::instance).containsExactly(idle);
-        assertThat(acquire(pool, new Waiter(loop)).failures).singleElement()
+        assertThat(acquire(pool, waiter()).failures).singleElement()
                 .satisfies(f -> assertThat(f.failure().getMessage()).contains("shutting down"));
     }
 }

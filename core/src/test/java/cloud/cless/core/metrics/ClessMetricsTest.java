@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import cloud.cless.core.instance.InstanceState;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,35 +19,55 @@ class ClessMetricsTest {
         ServiceMeters hello = metrics.service("hello");
         assertThat(metrics.service("hello")).isSameAs(hello);
 
-        hello.coldStarted(TimeUnit.MILLISECONDS.toNanos(250));
-        hello.coldStartFailed("startup_timeout");
         hello.connectionOpened();
         hello.connectionOpened();
         hello.connectionClosed();
         hello.relayedUpstream(100);
         hello.relayedUpstream(23);
         hello.relayedDownstream(4096);
-        hello.queued();
-        hello.queueWaited(TimeUnit.MILLISECONDS.toNanos(40));
-        hello.queueRejected("full");
 
-        assertThat(counter("cless.cold.starts")).isEqualTo(1);
-        Timer coldStarts = registry.get("cless.cold.start.duration").tag("service", "hello").timer();
-        assertThat(coldStarts.count()).isEqualTo(1);
-        assertThat(coldStarts.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(250);
-        assertThat(counter("cless.cold.start.failures", "reason", "startup_timeout")).isEqualTo(1);
         assertThat(registry.get("cless.connections.open").tag("service", "hello").gauge().value()).isEqualTo(1);
         assertThat(counter("cless.connections")).isEqualTo(2);
         assertThat(counter("cless.relayed", "direction", "upstream")).isEqualTo(123);
         assertThat(counter("cless.relayed", "direction", "downstream")).isEqualTo(4096);
-        assertThat(counter("cless.queue.waits")).isEqualTo(1);
-        assertThat(registry.get("cless.queue.wait.duration").tag("service", "hello").timer().count()).isEqualTo(1);
-        assertThat(counter("cless.queue.rejections", "reason", "full")).isEqualTo(1);
+    }
+
+    @Test
+    void revisionMetersAreMadeOnceAndCountWithTheServiceAndTheRevision() {
+        RevisionMeters v1 = metrics.revision("hello", "hello-00001");
+        assertThat(metrics.revision("hello", "hello-00001")).isSameAs(v1);
+
+        v1.coldStarted(TimeUnit.MILLISECONDS.toNanos(250));
+        v1.coldStartFailed("startup_timeout");
+        v1.queued();
+        v1.queueWaited(TimeUnit.MILLISECONDS.toNanos(40));
+        v1.queueRejected("full");
+        v1.abandoned();
+        metrics.revision("hello", "hello-00002").coldStarted(TimeUnit.MILLISECONDS.toNanos(10));
+
+        assertThat(counter("cless.cold.starts", "revision", "hello-00001")).isEqualTo(1);
+        assertThat(counter("cless.cold.starts", "revision", "hello-00002")).isEqualTo(1);
+        Timer coldStarts = registry.get("cless.cold.start.duration").tags("service", "hello", "revision",
+                "hello-00001").timer();
+        assertThat(coldStarts.count()).isEqualTo(1);
+        assertThat(coldStarts.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(250);
+        assertThat(counter("cless.cold.start.failures", "revision", "hello-00001", "reason", "startup_timeout"))
+                .isEqualTo(1);
+        assertThat(counter("cless.queue.waits", "revision", "hello-00001")).isEqualTo(1);
+        assertThat(registry.get("cless.queue.wait.duration").tag("revision", "hello-00001").timer().count())
+                .isEqualTo(1);
+        assertThat(counter("cless.queue.rejections", "revision", "hello-00001", "reason", "full")).isEqualTo(1);
+        assertThat(counter("cless.requests.abandoned", "revision", "hello-00001")).isEqualTo(1);
+
+        metrics.revisionRemoved("hello-00001");
+        assertThat(registry.getMeters()).noneMatch(m -> "hello-00001".equals(m.getId().getTag("revision")));
+        assertThat(counter("cless.cold.starts", "revision", "hello-00002")).isEqualTo(1);
+        assertThat(metrics.revision("hello", "hello-00001")).as("made afresh").isNotSameAs(v1);
     }
 
     @Test
     void coldStartHistogramHasBucketsFromTenMillisToAMinute() {
-        metrics.service("hello").coldStarted(TimeUnit.SECONDS.toNanos(3));
+        metrics.revision("hello", "hello-00001").coldStarted(TimeUnit.SECONDS.toNanos(3));
 
         var buckets = registry.get("cless.cold.start.duration").timer().takeSnapshot().histogramCounts();
         assertThat(buckets).hasSizeGreaterThanOrEqualTo(10);
@@ -55,24 +76,27 @@ class ClessMetricsTest {
     }
 
     @Test
-    void instancesByStateAreReadWhenScrapedAndGoWithTheService() {
-        Map<InstanceState, Integer> counts = new java.util.EnumMap<>(InstanceState.class);
+    void instancesByStateAreReadWhenScrapedPerRevisionAndGoWithTheService() {
+        Map<InstanceState, Integer> counts = new EnumMap<>(InstanceState.class);
         counts.put(InstanceState.READY, 2);
-        metrics.trackInstances("hello", state -> counts.getOrDefault(state, 0));
-        metrics.trackInstances("hello", state -> 99); // already tracked: ignored
+        metrics.trackInstances("hello", "hello-00001", state -> counts.getOrDefault(state, 0));
+        metrics.trackInstances("hello", "hello-00001", state -> 99); // already tracked: ignored
+        metrics.trackInstances("hello", "hello-00002", state -> state == InstanceState.DRAINING ? 1 : 0);
 
-        assertThat(gauge("hello", "ready")).isEqualTo(2);
-        assertThat(gauge("hello", "starting")).isZero();
+        assertThat(gauge("hello-00001", "ready")).isEqualTo(2);
+        assertThat(gauge("hello-00001", "starting")).isZero();
         counts.put(InstanceState.STARTING, 1);
-        assertThat(gauge("hello", "starting")).isEqualTo(1);
+        assertThat(gauge("hello-00001", "starting")).isEqualTo(1);
+        assertThat(gauge("hello-00002", "draining")).isEqualTo(1);
 
         metrics.service("hello").connectionOpened();
+        metrics.revision("hello", "hello-00001").queued();
         metrics.clientError(502, "hello");
         metrics.serviceRemoved("hello");
         assertThat(registry.getMeters()).noneMatch(m -> "hello".equals(m.getId().getTag("service")));
 
-        metrics.trackInstances("hello", state -> 5);
-        assertThat(gauge("hello", "ready")).isEqualTo(5);
+        metrics.trackInstances("hello", "hello-00001", state -> 5);
+        assertThat(gauge("hello-00001", "ready")).isEqualTo(5);
         assertThat(metrics.service("hello").service()).isEqualTo("hello");
     }
 
@@ -92,7 +116,8 @@ class ClessMetricsTest {
         return registry.get(name).tag("service", "hello").tags(tags).counter().count();
     }
 
-    private double gauge(String service, String state) {
-        return registry.get("cless.instances").tags("service", service, "state", state).gauge().value();
+    private double gauge(String revision, String state) {
+        return registry.get("cless.instances").tags("service", "hello", "revision", revision, "state", state).gauge()
+                .value();
     }
 }

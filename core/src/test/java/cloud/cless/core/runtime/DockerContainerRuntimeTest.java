@@ -124,6 +124,7 @@ class DockerContainerRuntimeTest {
             ManagedContainer found = listed.stream().filter(c -> c.id().equals(myId)).findFirst().orElseThrow();
             assertThat(found.name()).isEqualTo(mine.name());
             assertThat(found.service()).isEqualTo(mine.labels().get(ContainerLabels.SERVICE));
+            assertThat(found.revision()).isEqualTo("rt-00001");
             assertThat(found.instanceId()).isEqualTo(mine.labels().get(ContainerLabels.INSTANCE));
             assertThat(found.hostPort()).isEqualTo(mine.hostPort());
             assertThat(found.state()).isEqualTo(ContainerState.CREATED);
@@ -365,6 +366,7 @@ class DockerContainerRuntimeTest {
         Map<String, String> labels = Map.of(
                 ContainerLabels.MANAGED, "true",
                 ContainerLabels.SERVICE, service,
+                ContainerLabels.REVISION, service + "-00001",
                 ContainerLabels.INSTANCE, instanceId,
                 ContainerLabels.HOST_PORT, Integer.toString(hostPort),
                 ContainerLabels.INSTALLATION, installationId);

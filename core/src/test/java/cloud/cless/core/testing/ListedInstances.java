@@ -4,6 +4,8 @@ import cloud.cless.core.instance.AcquireFailure;
 import cloud.cless.core.instance.InstanceInfo;
 import cloud.cless.core.instance.InstanceLease;
 import cloud.cless.core.instance.InstanceManager;
+import cloud.cless.core.service.Revision;
+import cloud.cless.core.service.Route;
 import cloud.cless.core.service.ServiceDefinition;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -26,6 +28,11 @@ public final class ListedInstances implements InstanceManager {
     public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
         return loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
                 "this test starts no instances"));
+    }
+
+    @Override
+    public Future<InstanceLease> acquire(Route route, Revision revision, EventLoop loop) {
+        return acquire(route.service(), loop);
     }
 
     @Override

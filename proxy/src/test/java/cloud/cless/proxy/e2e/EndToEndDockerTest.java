@@ -172,10 +172,10 @@ class EndToEndDockerTest {
             assertThat(metrics.status()).isEqualTo(200);
             assertThat(metrics.header("Content-Type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
             assertThat(metrics.body()).contains(
-                    "cless_cold_starts_total{service=\"counted\"} 1.0",
-                    "cless_cold_start_duration_seconds_count{service=\"counted\"} 1",
+                    "cless_cold_starts_total{revision=\"counted-00001\",service=\"counted\"} 1.0",
+                    "cless_cold_start_duration_seconds_count{revision=\"counted-00001\",service=\"counted\"} 1",
                     "cless_connections_total{service=\"counted\"} 2.0",
-                    "cless_instances{service=\"counted\",state=\"ready\"} 1.0",
+                    "cless_instances{revision=\"counted-00001\",service=\"counted\",state=\"ready\"} 1.0",
                     "cless_relayed_bytes_total{direction=\"downstream\",service=\"counted\"}",
                     "cless_client_errors_total{service=\"\",status=\"404\"} 1.0",
                     "jvm_memory_used_bytes",
