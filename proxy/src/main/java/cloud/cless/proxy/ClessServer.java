@@ -5,6 +5,9 @@ import cloud.cless.admin.AdminServer;
 import cloud.cless.admin.AdminToken;
 import cloud.cless.core.BoundedExecutor;
 import cloud.cless.core.DataDirectory;
+import cloud.cless.core.cluster.ClusterScaler;
+import cloud.cless.core.cluster.ClusterStatus;
+import cloud.cless.core.cluster.InstanceSharing;
 import cloud.cless.core.instance.InstanceLifecycle;
 import cloud.cless.core.instance.InstanceManagerConfig;
 import cloud.cless.core.instance.ReadinessProbe;
@@ -44,8 +47,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running cless: takes the data directory, wires the store, the registry, the Docker runtime, the instance
- * lifecycle, the admin API and the proxy listener on one event-loop group, and takes them down again in order.
+ * One running cless: takes the data directory, wires the store, the registry, its part in the cluster, the Docker
+ * runtime, the instance lifecycle, the admin API and the proxy listener on one event-loop group, and takes them
+ * down again in order.
  *
  * <p>Blocking work runs on three bounded pools, so that nothing waits behind slower work of another kind: JDBC
  * (admin writes) on its own, quick engine calls (what a cold start waits for) on another, and slow engine calls
@@ -123,20 +127,28 @@ public final class ClessServer implements AutoCloseable {
                 storeCalls, Clock.systemUTC(), config.revisionHistory());
         registry.load();
 
+        // The docker runtime's containers are this replica's own, on its own engine: it starts and reaps them
+        // itself, with or without the shared database (see ClusterStartGate).
+        ClusterSetup cluster = ClusterSetup.open(store, config.bind(), config.port(), InstanceSharing.PER_REPLICA,
+                Clock.systemUTC());
+        opened.push(cluster);
+
         DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), engine);
         opened.push(runtime);
         ChannelFactory<SocketChannel> probeChannels = new ReflectiveChannelFactory<>(transport.socketChannelClass());
+        ServiceDirectory services = ServiceDirectory.of(registry);
         instances = new InstanceLifecycle(runtime, new PortAllocator(PortRange.parse(config.portRange())),
-                engine.control(), new ReadinessProbe(probeChannels), group, installationId,
-                ServiceDirectory.of(registry), Clock.systemUTC(),
-                new InstanceManagerConfig((int) config.stopTimeout().toSeconds(), config.queueSize(),
-                        config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL), metrics);
+                engine.control(), new ReadinessProbe(probeChannels), group, installationId, services,
+                Clock.systemUTC(), new InstanceManagerConfig((int) config.stopTimeout().toSeconds(),
+                        config.queueSize(), config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL), metrics,
+                cluster.startGate());
         registry.addListener(instances);
         store.follow(registry);
+        ClusterStatus clusterStatus = cluster.attach(instances, services, ClusterScaler.PER_REPLICA);
         awaitReconcile();
 
         AdminToken token = AdminToken.resolve(config.adminToken(), dataDir);
-        AdminPipeline adminPipeline = new AdminPipeline(registry, instances, token, meterRegistry);
+        AdminPipeline adminPipeline = new AdminPipeline(registry, instances, token, meterRegistry, clusterStatus);
         if (config.adminPort() != 0) {
             adminServer = new AdminServer(Math.max(config.adminPort(), 0), group, transport.serverChannelClass(),
                     adminPipeline);
@@ -152,6 +164,7 @@ public final class ClessServer implements AutoCloseable {
                 channel -> adminPipeline.install(channel.pipeline()), metrics);
         opened.push(proxy);
         proxyAddress = proxy.start();
+        cluster.serving(proxyAddress);
         log.info("cless is serving on {} (admin host {}{})", proxyAddress, config.adminHost(),
                 adminAddress == null ? "" : ", admin API also on " + adminAddress);
     }

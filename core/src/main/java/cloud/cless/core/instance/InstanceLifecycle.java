@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -43,6 +44,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     private final EngineReports reports;
     private final ServiceChanges changes;
     private final Shutdown shutdown;
+    private final StartGate gate;
     private volatile boolean shuttingDown;
     private volatile boolean reconciled;
     private volatile ScheduledFuture<?> maintenance;
@@ -63,7 +65,20 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     public InstanceLifecycle(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
                              EventLoopGroup group, String installationId, ServiceDirectory services, Clock clock,
                              InstanceManagerConfig config, ClessMetrics metrics) {
+        this(runtime, ports, control, probe, group, installationId, services, clock, config, metrics,
+                StartGate.OPEN);
+    }
+
+    /**
+     * As the other constructor, with {@code gate} consulted before every start: while it is closed, requests that
+     * need a start fail with {@link AcquireFailure.Reason#UNAVAILABLE} and no top-up or spare is made, while warm
+     * instances keep serving.
+     */
+    public InstanceLifecycle(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
+                             EventLoopGroup group, String installationId, ServiceDirectory services, Clock clock,
+                             InstanceManagerConfig config, ClessMetrics metrics, StartGate gate) {
         this.services = services;
+        this.gate = gate;
         this.group = group;
         this.config = config;
         Supplier<String> ids = InstanceLifecycle::newInstanceId;
@@ -74,7 +89,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         this.spares = new Spares(runtime, ports, control, installationId, clock, ids, retirement, this::mayCreate,
                 engine::failed);
         ColdStart coldStart = new ColdStart(runtime, ports, control, probe, group, installationId, ids, spares,
-                engine, retirement);
+                engine, retirement, gate);
         this.runner = new EffectRunner(clock, config.queueTimeout(), coldStart, new PauseResume(runtime, engine),
                 retirement, this::readmit);
         this.routing = new LeaseRouting(services, pools, upstreams, runner, () -> shuttingDown);
@@ -102,6 +117,15 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     public List<InstanceInfo> instances(String serviceName) {
         RegisteredService service = services.service(serviceName);
         return service == null ? List.of() : pools.instances(service);
+    }
+
+    /**
+     * Per revision, what its pools that have instances have now: requests leased or waiting, and the latest
+     * activity, on this lifecycle's clock. For the replica's report to the cluster: thread-safe and cheap (each
+     * pool's lock for a moment, no engine call).
+     */
+    public Map<String, PoolActivity> activity() {
+        return pools.activity();
     }
 
     /**
@@ -205,9 +229,12 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         maintainAll();
     }
 
-    /** Containers are created (top-ups, spares) only once reconciled, while the engine is up and cless runs. */
+    /**
+     * Containers are created (top-ups, spares) only once reconciled, while the engine is up, the start gate open
+     * and cless runs.
+     */
     private boolean mayCreate() {
-        return reconciled && engine.isUp() && !shuttingDown;
+        return reconciled && engine.isUp() && !shuttingDown && gate.refusal() == null;
     }
 
     private static String newInstanceId() {
