@@ -1,5 +1,6 @@
 package cloud.cless.admin;
 
+import cloud.cless.core.cluster.ClusterStatus;
 import cloud.cless.core.instance.InstanceManager;
 import cloud.cless.core.service.InvalidDefinitionException;
 import cloud.cless.core.service.RevisionInUseException;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin API's routes, independent of the transport: checks the bearer token, routes a request to the
- * registry or the instance manager, and turns every outcome (including failures) into an {@link ApiResponse}.
+ * registry, the instance manager or the cluster's status, and turns every outcome (including failures) into an {@link ApiResponse}.
  * Thread-safe and shared by all admin connections.
  */
 final class AdminApi {
@@ -45,15 +46,17 @@ final class AdminApi {
     private final AdminJson json;
     private final PrometheusMeterRegistry metrics;
     private final RevisionRoutes revisions;
+    private final ClusterStatus cluster;
 
     AdminApi(ServiceRegistry registry, InstanceManager instances, AdminToken token, AdminJson json,
-             PrometheusMeterRegistry metrics) {
+             PrometheusMeterRegistry metrics, ClusterStatus cluster) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.instances = Objects.requireNonNull(instances, "instances");
         this.token = Objects.requireNonNull(token, "token");
         this.json = Objects.requireNonNull(json, "json");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.revisions = new RevisionRoutes(this, registry, instances, json);
+        this.cluster = Objects.requireNonNull(cluster, "cluster");
     }
 
     /**
@@ -96,6 +99,12 @@ final class AdminApi {
                     ? new ApiResponse(HttpResponseStatus.OK, PROMETHEUS_TEXT,
                             metrics.scrape().getBytes(StandardCharsets.UTF_8), Map.of())
                     : notAllowed(method, "GET"));
+        }
+        if (path.equals("/cluster")) {
+            // The reports come from the shared database (off this thread); on one host from memory.
+            return method.equals(HttpMethod.GET)
+                    ? cluster.read().thenApply(view -> ApiResponse.json(HttpResponseStatus.OK, json.writeCluster(view)))
+                    : done(notAllowed(method, "GET"));
         }
         String[] segments = path.substring(1).split("/", -1);
         if (!segments[0].equals(COLLECTION) || segments.length > 4 || Arrays.asList(segments).subList(1,

@@ -1,5 +1,6 @@
 package cloud.cless.admin;
 
+import cloud.cless.core.cluster.ClusterStatus;
 import cloud.cless.core.instance.InstanceManager;
 import cloud.cless.core.service.ServiceRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -44,8 +45,8 @@ public final class AdminHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
 
     public AdminHandler(ServiceRegistry registry, InstanceManager instances, AdminToken token, AdminJson json,
-                        PrometheusMeterRegistry metrics) {
-        this(new AdminApi(registry, instances, token, json, metrics), json);
+                        PrometheusMeterRegistry metrics, ClusterStatus cluster) {
+        this(new AdminApi(registry, instances, token, json, metrics, cluster), json);
     }
 
     AdminHandler(AdminApi api, AdminJson json) {

@@ -1,5 +1,6 @@
 package cloud.cless.admin;
 
+import cloud.cless.core.cluster.ClusterSnapshot;
 import cloud.cless.core.instance.InstanceInfo;
 import cloud.cless.core.service.RegisteredService;
 import cloud.cless.core.service.Revision;
@@ -143,6 +144,11 @@ public final class AdminJson {
         return write(service.revisionsNewestFirst().stream()
                 .map(r -> RevisionDocument.of(service, r, instances.getOrDefault(r.name(), 0L), now))
                 .toList());
+    }
+
+    /** {@code GET /cluster}'s answer. */
+    public byte[] writeCluster(ClusterSnapshot cluster) {
+        return write(ClusterDocument.of(cluster));
     }
 
     public byte[] writeInstances(List<InstanceInfo> instances) {

@@ -1,5 +1,6 @@
 package cloud.cless.admin;
 
+import cloud.cless.core.cluster.ClusterStatus;
 import cloud.cless.core.instance.InstanceManager;
 import cloud.cless.core.service.ServiceRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,11 +23,11 @@ public final class AdminPipeline {
     private final AdminApi api;
     private final AdminJson json;
 
-    /** {@code metrics} is what {@code GET /metrics} serves. */
+    /** {@code metrics} is what {@code GET /metrics} serves, {@code cluster} what {@code GET /cluster} does. */
     public AdminPipeline(ServiceRegistry registry, InstanceManager instances, AdminToken token,
-                         PrometheusMeterRegistry metrics) {
+                         PrometheusMeterRegistry metrics, ClusterStatus cluster) {
         this.json = new AdminJson();
-        this.api = new AdminApi(registry, instances, token, json, metrics);
+        this.api = new AdminApi(registry, instances, token, json, metrics, cluster);
     }
 
     /** Adds the admin handlers at the end of {@code pipeline} and turns auto-read on. */

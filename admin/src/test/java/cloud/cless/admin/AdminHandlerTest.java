@@ -234,7 +234,8 @@ class AdminHandlerTest {
     private AdminPipeline pipelineOn(ServiceStore store) {
         ServiceRegistry registry = new ServiceRegistry(store, new ServiceValidator(),
                 new DefinitionDefaults("localhost", 300, 30), fixture.blocking);
-        return new AdminPipeline(registry, fixture.instances, AdminToken.of(AdminFixture.TOKEN), fixture.metrics);
+        return new AdminPipeline(registry, fixture.instances, AdminToken.of(AdminFixture.TOKEN), fixture.metrics,
+                fixture.clusterStatus);
     }
 
     /** A store that reads as empty and fails every write with {@code failure}. */

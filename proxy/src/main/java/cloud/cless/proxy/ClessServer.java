@@ -5,6 +5,9 @@ import cloud.cless.admin.AdminServer;
 import cloud.cless.admin.AdminToken;
 import cloud.cless.core.BoundedExecutor;
 import cloud.cless.core.DataDirectory;
+import cloud.cless.core.cluster.ClusterScaler;
+import cloud.cless.core.cluster.ClusterStatus;
+import cloud.cless.core.cluster.InstanceSharing;
 import cloud.cless.core.instance.InstanceLifecycle;
 import cloud.cless.core.instance.InstanceManagerConfig;
 import cloud.cless.core.instance.ReadinessProbe;
@@ -16,6 +19,7 @@ import cloud.cless.core.port.PortRange;
 import cloud.cless.core.runtime.DockerContainerRuntime;
 import cloud.cless.core.runtime.EngineExecutors;
 import cloud.cless.core.runtime.swarm.SwarmClient;
+import cloud.cless.core.runtime.swarm.SwarmScaler;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
@@ -46,9 +50,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running cless: takes the data directory, wires the store, the registry, the container runtime (a Docker
- * engine, or a Docker Swarm with {@code --runtime swarm}), the instance lifecycle, the admin API and the proxy
- * listener on one event-loop group, and takes them down again in order.
+ * One running cless: takes the data directory, wires the store, the registry, its part in the cluster, the
+ * container runtime (a Docker engine, or a Docker Swarm with {@code --runtime swarm}), the instance lifecycle, the
+ * admin API and the proxy listener on one event-loop group, and takes them down again in order.
  *
  * <p>Blocking work runs on three bounded pools, so that nothing waits behind slower work of another kind: JDBC
  * (admin writes) on its own, quick engine calls (what a cold start waits for) on another, and slow engine calls
@@ -130,34 +134,44 @@ public final class ClessServer implements AutoCloseable {
                 storeCalls, Clock.systemUTC(), config.revisionHistory());
         registry.load();
 
+        // The docker runtime's containers are this replica's own, on its own engine: it starts and reaps them
+        // itself, with or without the shared database. A swarm's services are every replica's: the leader scales
+        // them, and none is started while the database is out of reach (see ClusterStartGate).
+        ClusterSetup cluster = ClusterSetup.open(store, config.bind(), config.port(),
+                onSwarm ? InstanceSharing.SHARED : InstanceSharing.PER_REPLICA, Clock.systemUTC());
+        opened.push(cluster);
+
         ChannelFactory<SocketChannel> probeChannels = new ReflectiveChannelFactory<>(transport.socketChannelClass());
         ReadinessProbe probe = new ReadinessProbe(probeChannels);
+        ServiceDirectory services = ServiceDirectory.of(registry);
         InstanceManagerConfig lifecycle = new InstanceManagerConfig((int) config.stopTimeout().toSeconds(),
                 config.queueSize(), config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL);
+        ClusterScaler scaler;
         if (onSwarm) {
             String clusterId = store.sharedInstallationId(installationId);
-            ExecutorService swarmCalls = BoundedExecutor.newFixed("cless-swarm", SWARM_THREADS, SWARM_QUEUE);
-            opened.push(() -> shutdownExecutor(swarmCalls));
-            SwarmClient swarm = new SwarmClient(config.dockerHost(), swarmCalls, SwarmClient.DEFAULT_CALL_TIMEOUT);
-            opened.push(swarm);
+            SwarmClient swarm = swarmClient();
             log.info("Instances run on the swarm managed at {} (services labelled installation {})",
                     swarm.dockerHost(), clusterId);
-            instances = InstanceLifecycle.onSwarm(swarm, SwarmSettings.draining(config.drainTimeout()),
-                    engine.control(), probe, group, clusterId, ServiceDirectory.of(registry), Clock.systemUTC(),
-                    lifecycle, metrics);
+            boolean leaderScales = store.endpoint().isPresent();
+            instances = InstanceLifecycle.onSwarm(swarm, SwarmSettings.of(config.drainTimeout(), leaderScales),
+                    engine.control(), probe, group, clusterId, services, Clock.systemUTC(), lifecycle, metrics,
+                    cluster.startGate());
+            scaler = leaderScales ? new SwarmScaler(swarm, clusterId) : ClusterScaler.PER_REPLICA;
         } else {
             DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), engine);
             opened.push(runtime);
             instances = new InstanceLifecycle(runtime, new PortAllocator(PortRange.parse(config.portRange())),
-                    engine.control(), probe, group, installationId, ServiceDirectory.of(registry), Clock.systemUTC(),
-                    lifecycle, metrics);
+                    engine.control(), probe, group, installationId, services, Clock.systemUTC(), lifecycle, metrics,
+                    cluster.startGate());
+            scaler = ClusterScaler.PER_REPLICA;
         }
         registry.addListener(instances);
         store.follow(registry);
+        ClusterStatus clusterStatus = cluster.attach(instances, services, scaler);
         awaitReconcile();
 
         AdminToken token = AdminToken.resolve(config.adminToken(), dataDir);
-        AdminPipeline adminPipeline = new AdminPipeline(registry, instances, token, meterRegistry);
+        AdminPipeline adminPipeline = new AdminPipeline(registry, instances, token, meterRegistry, clusterStatus);
         if (config.adminPort() != 0) {
             adminServer = new AdminServer(Math.max(config.adminPort(), 0), group, transport.serverChannelClass(),
                     adminPipeline);
@@ -173,8 +187,18 @@ public final class ClessServer implements AutoCloseable {
                 channel -> adminPipeline.install(channel.pipeline()), metrics);
         opened.push(proxy);
         proxyAddress = proxy.start();
+        cluster.serving(proxyAddress);
         log.info("cless is serving on {} (admin host {}{})", proxyAddress, config.adminHost(),
                 adminAddress == null ? "" : ", admin API also on " + adminAddress);
+    }
+
+    /** A client of the swarm manager at {@code --docker-host}, on threads of its own. */
+    private SwarmClient swarmClient() {
+        ExecutorService swarmCalls = BoundedExecutor.newFixed("cless-swarm", SWARM_THREADS, SWARM_QUEUE);
+        opened.push(() -> shutdownExecutor(swarmCalls));
+        SwarmClient swarm = new SwarmClient(config.dockerHost(), swarmCalls, SwarmClient.DEFAULT_CALL_TIMEOUT);
+        opened.push(swarm);
+        return swarm;
     }
 
     /** The registry {@code GET /metrics} serves: cless's own meters plus JVM, process and Netty memory basics. */

@@ -103,6 +103,11 @@ final class Admission {
         return !queue.isEmpty();
     }
 
+    /** Requests in the wait queue now. */
+    int queued() {
+        return queue.size();
+    }
+
     /** Places {@code waiter}, or queues it, or fails it when the queue is full. */
     void admit(Waiter waiter, ResolvedService spec, Effects fx) {
         if (queue.isEmpty() && assign(waiter, spec, fx)) {

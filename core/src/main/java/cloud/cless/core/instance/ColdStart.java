@@ -43,12 +43,13 @@ final class ColdStart {
     private final Spares spares;
     private final EngineWatch engine;
     private final Retirement retirement;
+    private final StartGate gate;
     private final Set<Attempt> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ColdStart(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe, EventLoopGroup group,
               String installationId, Supplier<String> newInstanceId, Spares spares, EngineWatch engine,
-              Retirement retirement) {
+              Retirement retirement, StartGate gate) {
         this.runtime = runtime;
         this.ports = ports;
         this.control = control;
@@ -59,6 +60,7 @@ final class ColdStart {
         this.spares = spares;
         this.engine = engine;
         this.retirement = retirement;
+        this.gate = gate;
     }
 
     /** One start: its deadline, and whether it ended (it ends once, by whichever comes first). */
@@ -91,14 +93,11 @@ final class ColdStart {
     /** Starts {@code instance} of {@code pool}; its waiters hear of the outcome through the pool. */
     void start(ServicePool pool, Instance instance, EffectRunner runner) {
         Attempt attempt = new Attempt(pool, instance, runner);
-        RuntimeFailure down = engine.down();
-        if (closed || down != null) {
-            // Known down: fail now (503) rather than let every request wait on the engine. The outage is logged.
+        AcquireFailure refused = refusal(attempt);
+        if (refused != null) {
             instance.settled.complete(null);
-            AcquireFailure failure = closed ? StartFailures.of(instance, attempt.spec, new CancellationException())
-                    : StartFailures.engineDown(pool.service(), down);
-            pool.meters().coldStartFailed(reason(failure));
-            runner.decide(pool, fx -> pool.startFailed(instance, failure, fx));
+            pool.meters().coldStartFailed(reason(refused));
+            runner.decide(pool, fx -> pool.startFailed(instance, refused, fx));
             return;
         }
         inFlight.add(attempt);
@@ -116,6 +115,23 @@ final class ColdStart {
                 .whenComplete((v, err) -> instance.settled.complete(null))
                 .thenCompose(v -> attempt.over() ? CompletableFuture.<Void>completedFuture(null) : awaitReady(attempt))
                 .whenComplete((v, err) -> end(attempt, err));
+    }
+
+    /**
+     * Why {@code attempt} must fail before it begins, or null: cless is shutting down, or the engine is known to be
+     * down, or the start gate is closed. Failing now (503) beats letting every request wait; the outage is logged
+     * where it was noticed.
+     */
+    private AcquireFailure refusal(Attempt attempt) {
+        if (closed) {
+            return StartFailures.of(attempt.instance, attempt.spec, new CancellationException());
+        }
+        RuntimeFailure down = engine.down();
+        if (down != null) {
+            return StartFailures.engineDown(attempt.pool.service(), down);
+        }
+        String gateClosed = gate.refusal();
+        return gateClosed == null ? null : StartFailures.refused(attempt.pool.service(), gateClosed);
     }
 
     /**

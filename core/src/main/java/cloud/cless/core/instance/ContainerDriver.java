@@ -33,11 +33,13 @@ final class ContainerDriver implements InstanceDriver {
 
     /**
      * @param control   runs port allocation (its bind checks are syscalls), off the event loops
-     * @param mayCreate whether containers may be created now (reconciled, engine up, cless not shutting down)
+     * @param mayCreate whether containers may be created now (reconciled, engine up, gate open, cless running)
+     * @param gate      consulted before every start
      */
     ContainerDriver(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
                     EventLoopGroup group, String installationId, Clock clock, Supplier<String> ids,
-                    InstanceManagerConfig config, Pools pools, ServiceDirectory services, BooleanSupplier mayCreate) {
+                    InstanceManagerConfig config, Pools pools, ServiceDirectory services, BooleanSupplier mayCreate,
+                    StartGate gate) {
         this.ports = ports;
         this.pools = pools;
         this.services = services;
@@ -46,7 +48,7 @@ final class ContainerDriver implements InstanceDriver {
         this.spares = new Spares(runtime, ports, control, installationId, clock, ids, retirement, mayCreate,
                 engine::failed);
         this.coldStart = new ColdStart(runtime, ports, control, probe, group, installationId, ids, spares, engine,
-                retirement);
+                retirement, gate);
         this.pauseResume = new PauseResume(runtime, engine);
     }
 

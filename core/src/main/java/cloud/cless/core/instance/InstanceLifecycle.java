@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -43,6 +44,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     private final EffectRunner runner;
     private final ServiceChanges changes;
     private final Shutdown shutdown;
+    private final StartGate gate;
     private volatile boolean shuttingDown;
     private volatile boolean reconciled;
     private volatile ScheduledFuture<?> maintenance;
@@ -65,27 +67,41 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     public InstanceLifecycle(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
                              EventLoopGroup group, String installationId, ServiceDirectory services, Clock clock,
                              InstanceManagerConfig config, ClessMetrics metrics) {
-        this(control, group, services, clock, config, metrics, (pools, self) -> new ContainerDriver(runtime, ports,
-                control, probe, group, installationId, clock, InstanceLifecycle::newInstanceId, config, pools,
-                services, self::mayCreate));
+        this(runtime, ports, control, probe, group, installationId, services, clock, config, metrics,
+                StartGate.OPEN);
+    }
+
+    /**
+     * As the other constructor, with {@code gate} consulted before every start: while it is closed, requests that
+     * need a start fail with {@link AcquireFailure.Reason#UNAVAILABLE} and no top-up or spare is made, while warm
+     * instances keep serving.
+     */
+    public InstanceLifecycle(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
+                             EventLoopGroup group, String installationId, ServiceDirectory services, Clock clock,
+                             InstanceManagerConfig config, ClessMetrics metrics, StartGate gate) {
+        this(control, group, services, clock, config, metrics, gate, (pools, self) -> new ContainerDriver(runtime,
+                ports, control, probe, group, installationId, clock, InstanceLifecycle::newInstanceId, config, pools,
+                services, self::mayCreate, gate));
     }
 
     /**
      * The lifecycle on a Docker Swarm: a revision is a Swarm service, its instances are the service's tasks.
      *
      * @param swarm          the swarm's manager
-     * @param settings       how the tasks are polled and how long a revision that stops serving drains
+     * @param settings       how the tasks are polled, how long a revision that stops serving drains, and whether
+     *                       this cless lowers the replicas of idle revisions itself (alone) or a leader does
      * @param control        runs upstream name lookups, off the event loops
      * @param installationId the id of this cless, or of the cluster of replicas sharing the swarm: the label of its
      *                       Swarm services
+     * @param gate           consulted before every start (see the container runtime's constructor)
      */
     public static InstanceLifecycle onSwarm(SwarmApi swarm, SwarmSettings settings, Executor control,
                                             ReadinessProbe probe, EventLoopGroup group, String installationId,
                                             ServiceDirectory services, Clock clock, InstanceManagerConfig config,
-                                            ClessMetrics metrics) {
-        return new InstanceLifecycle(control, group, services, clock, config, metrics, (pools, self) ->
+                                            ClessMetrics metrics, StartGate gate) {
+        return new InstanceLifecycle(control, group, services, clock, config, metrics, gate, (pools, self) ->
                 new SwarmDriver(swarm, settings, probe, group, installationId, pools, services,
-                        config.stopGraceSeconds()));
+                        config.stopGraceSeconds(), gate));
     }
 
     /** Makes the engine's driver once the pools exist. */
@@ -94,8 +110,9 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     }
 
     private InstanceLifecycle(Executor control, EventLoopGroup group, ServiceDirectory services, Clock clock,
-                              InstanceManagerConfig config, ClessMetrics metrics, Drivers drivers) {
+                              InstanceManagerConfig config, ClessMetrics metrics, StartGate gate, Drivers drivers) {
         this.services = services;
+        this.gate = gate;
         this.group = group;
         this.config = config;
         this.pools = new Pools(metrics, services, clock, InstanceLifecycle::newInstanceId,
@@ -125,6 +142,15 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     public List<InstanceInfo> instances(String serviceName) {
         RegisteredService service = services.service(serviceName);
         return service == null ? List.of() : pools.instances(service);
+    }
+
+    /**
+     * Per revision, what its pools that have instances have now: requests leased or waiting, and the latest
+     * activity, on this lifecycle's clock. For the replica's report to the cluster: thread-safe and cheap (each
+     * pool's lock for a moment, no engine call).
+     */
+    public Map<String, PoolActivity> activity() {
+        return pools.activity();
     }
 
     /**
@@ -233,9 +259,12 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         maintainAll();
     }
 
-    /** Instances are made (top-ups, spares) only once reconciled, while the engine is up and cless runs. */
+    /**
+     * Instances are made (top-ups, spares) only once reconciled, while the engine is up, the start gate open and
+     * cless runs.
+     */
     private boolean mayCreate() {
-        return reconciled && driver.isUp() && !shuttingDown;
+        return reconciled && driver.isUp() && !shuttingDown && gate.refusal() == null;
     }
 
     private static String newInstanceId() {

@@ -4,6 +4,7 @@ import cloud.cless.core.runtime.ContainerState;
 import cloud.cless.core.runtime.ManagedContainer;
 import cloud.cless.core.service.ContainerTemplate;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -300,6 +301,24 @@ final class PoolInstances {
             inFlight += epoch == null ? 0 : epoch.count();
         }
         return inFlight;
+    }
+
+    /**
+     * The pool's activity with {@code queued} requests in its wait queue: requests leased or waiting for one of its
+     * instances, and the latest activity of any; null when it has no instance (nothing to report).
+     */
+    PoolActivity activity(int queued) {
+        if (all.isEmpty()) {
+            return null;
+        }
+        int inFlight = queued;
+        long last = Long.MIN_VALUE;
+        for (Instance instance : all) {
+            InFlight epoch = instance.epoch;
+            inFlight += instance.waiters.size() + (epoch == null ? 0 : epoch.count());
+            last = Math.max(last, instance.lastActivityMillis);
+        }
+        return new PoolActivity(inFlight, Instant.ofEpochMilli(last));
     }
 
     List<InstanceInfo> snapshot() {

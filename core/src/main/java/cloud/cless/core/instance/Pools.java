@@ -6,6 +6,7 @@ import cloud.cless.core.service.ResolvedService;
 import cloud.cless.core.service.Revision;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -147,6 +148,18 @@ final class Pools {
     /** Requests in flight on every instance. */
     int inFlight() {
         return all().stream().mapToInt(pool -> pool.read(PoolInstances::inFlight)).sum();
+    }
+
+    /** Per revision, what its pools that have instances have now; an active and a retired pool of one add up. */
+    Map<String, PoolActivity> activity() {
+        Map<String, PoolActivity> activity = new HashMap<>();
+        for (ServicePool pool : all()) {
+            PoolActivity one = pool.activity();
+            if (one != null) {
+                activity.merge(pool.key(), one, PoolActivity::plus);
+            }
+        }
+        return activity;
     }
 
     /** Whether no pool has an instance left. */

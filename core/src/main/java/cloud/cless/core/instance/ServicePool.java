@@ -266,6 +266,11 @@ final class ServicePool {
         return reader.apply(instances);
     }
 
+    /** What the pool has now (see {@link PoolInstances#activity}); null when it has no instance. */
+    synchronized PoolActivity activity() {
+        return instances.activity(admission.queued());
+    }
+
     private Instance newInstance() {
         return instances.start(newInstanceId.get(), clock.getAsLong());
     }

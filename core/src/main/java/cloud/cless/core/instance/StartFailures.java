@@ -52,6 +52,11 @@ final class StartFailures {
                 + down.getMessage(), down);
     }
 
+    /** The {@link StartGate} is closed: the start was not tried. Whoever closed it logged why. */
+    static AcquireFailure refused(String service, String why) {
+        return logged(AcquireFailure.Reason.UNAVAILABLE, "service " + service + ": " + why, null);
+    }
+
     private static AcquireFailure logged(AcquireFailure.Reason reason, String message, Throwable cause) {
         return new AcquireFailure(reason, message, cause, true);
     }

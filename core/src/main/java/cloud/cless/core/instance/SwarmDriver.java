@@ -12,6 +12,7 @@ import cloud.cless.core.service.IdleAction;
 import cloud.cless.core.service.RegisteredService;
 import cloud.cless.core.service.ResolvedService;
 import cloud.cless.core.service.Revision;
+import cloud.cless.core.service.ScalingSettings;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.List;
@@ -60,8 +61,9 @@ final class SwarmDriver implements InstanceDriver {
     private volatile boolean toldUnreconciled;
     private volatile boolean closed;
 
+    /** @param gate consulted before every start */
     SwarmDriver(SwarmApi swarm, SwarmSettings settings, ReadinessProbe probe, EventLoopGroup group,
-                String installationId, Pools pools, ServiceDirectory services, int stopGraceSeconds) {
+                String installationId, Pools pools, ServiceDirectory services, int stopGraceSeconds, StartGate gate) {
         this.settings = settings;
         this.group = group;
         this.installationId = installationId;
@@ -69,7 +71,8 @@ final class SwarmDriver implements InstanceDriver {
         this.services = services;
         this.stopGraceSeconds = stopGraceSeconds;
         this.revisions = new SwarmRevisions(swarm, group, installationId, settings.polling(), new Reports());
-        this.starts = new SwarmStarts(revisions, probe, group, this::serviceSpec, this::down);
+        this.starts = new SwarmStarts(revisions, probe, group, this::serviceSpec, this::down, gate,
+                settings.leaderScales() ? 1 : Integer.MAX_VALUE);
         this.retired = new RetiredServices(revisions, pools, this::serves, settings.drainTimeout(),
                 pool -> runner.decide(pool, pool::removeAll));
     }
@@ -130,17 +133,25 @@ final class SwarmDriver implements InstanceDriver {
         return 0;
     }
 
-    /** Swarm has no pause for a task: an idle instance of a revision that asks for one is stopped instead. */
+    /**
+     * Swarm has no pause for a task: an idle instance of a revision that asks for one is stopped instead. When a
+     * leader scales the revisions, this cless reaps no idle instance itself: the leader lowers the replicas once
+     * every replica has reported the revision idle, and the tasks Swarm takes away drain here.
+     */
     @Override
     public ResolvedService fit(ResolvedService spec) {
-        if (spec.scaling().idleAction() != IdleAction.PAUSE) {
-            return spec;
+        ScalingSettings scaling = spec.scaling();
+        if (scaling.idleAction() == IdleAction.PAUSE) {
+            if (pauseToldOf.add(spec.revision())) {
+                log.warn("Service {} (revision {}) has idle_action pause, which the swarm runtime cannot do: its"
+                        + " idle instances stop instead", spec.name(), spec.revision());
+            }
+            scaling = scaling.withIdleAction(IdleAction.STOP);
         }
-        if (pauseToldOf.add(spec.revision())) {
-            log.warn("Service {} (revision {}) has idle_action pause, which the swarm runtime cannot do: its idle"
-                    + " instances stop instead", spec.name(), spec.revision());
+        if (settings.leaderScales()) {
+            scaling = scaling.withIdleTimeout(ScalingSettings.NEVER_IDLE);
         }
-        return spec.withScaling(spec.scaling().withIdleAction(IdleAction.STOP));
+        return spec.withScaling(scaling);
     }
 
     // ---- one revision's instances ----

@@ -72,32 +72,37 @@ final class SwarmStarts {
     private final EventLoopGroup group;
     private final Function<ResolvedService, SwarmServiceSpec> specs;
     private final Supplier<RuntimeFailure> down;
+    private final StartGate gate;
+    private final int mostAskedFor;
     /** Cold starts no task was found for yet, oldest first, by revision; guarded by this. */
     private final Map<String, Deque<Start>> waiting = new HashMap<>();
     private final Set<Start> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /**
-     * @param specs what a revision's Swarm service is made from
-     * @param down  why the swarm cannot be used now, or null
+     * @param specs        what a revision's Swarm service is made from
+     * @param down         why the swarm cannot be used now, or null
+     * @param gate         consulted before every start
+     * @param mostAskedFor the most replicas a start asks for (1 where a leader decides beyond the first)
      */
     SwarmStarts(SwarmRevisions revisions, ReadinessProbe probe, EventLoopGroup group,
-                Function<ResolvedService, SwarmServiceSpec> specs, Supplier<RuntimeFailure> down) {
+                Function<ResolvedService, SwarmServiceSpec> specs, Supplier<RuntimeFailure> down, StartGate gate,
+                int mostAskedFor) {
         this.revisions = revisions;
         this.probe = probe;
         this.group = group;
         this.specs = specs;
         this.down = down;
+        this.gate = gate;
+        this.mostAskedFor = mostAskedFor;
     }
 
     /** Asks for a task for the starting {@code instance} of {@code pool}; its waiters hear of the outcome. */
     void start(ServicePool pool, Instance instance, EffectRunner runner) {
         Start start = new Start(pool, instance, runner, true);
         instance.settled.complete(null); // no engine object is made for it: nothing to wait for on retirement
-        RuntimeFailure unusable = down.get();
-        if (closed || unusable != null) {
-            AcquireFailure failure = closed ? Admission.shuttingDown(pool.service())
-                    : StartFailures.engineDown(pool.service(), unusable);
+        AcquireFailure failure = refusal(pool);
+        if (failure != null) {
             pool.meters().coldStartFailed(reason(failure));
             runner.decide(pool, fx -> pool.startFailed(instance, failure, fx));
             return;
@@ -108,12 +113,29 @@ final class SwarmStarts {
         synchronized (this) {
             waiting.computeIfAbsent(instance.revision, r -> new ArrayDeque<>()).add(start);
         }
-        int wanted = Math.max(1, pool.read(instances -> instances.serving().size()));
-        revisions.startOne(specs.apply(start.spec), wanted).whenComplete((update, error) -> {
+        revisions.startOne(specs.apply(start.spec), wanted(pool)).whenComplete((update, error) -> {
             if (error != null) {
                 end(start, Failures.unwrap(error));
             }
         });
+    }
+
+    /** Why no start may go now (shutting down, the swarm unusable, the gate closed), or null. */
+    private AcquireFailure refusal(ServicePool pool) {
+        if (closed) {
+            return Admission.shuttingDown(pool.service());
+        }
+        RuntimeFailure unusable = down.get();
+        if (unusable != null) {
+            return StartFailures.engineDown(pool.service(), unusable);
+        }
+        String gateClosed = gate.refusal();
+        return gateClosed == null ? null : StartFailures.refused(pool.service(), gateClosed);
+    }
+
+    /** The replicas a start asks for: as many as its pool counts (the start included), within the most allowed. */
+    private int wanted(ServicePool pool) {
+        return Math.min(mostAskedFor, Math.max(1, pool.read(instances -> instances.serving().size())));
     }
 
     /** A task of {@code pool}'s revision runs: a waiting start takes it over, else it is adopted. */
@@ -166,8 +188,7 @@ final class SwarmStarts {
             oldest = starts == null ? null : starts.peek();
         }
         if (oldest != null && !oldest.ended.get() && !closed) {
-            int wanted = Math.max(1, oldest.pool.read(instances -> instances.serving().size()));
-            revisions.startOne(specs.apply(oldest.spec), wanted).whenComplete((update, error) -> {
+            revisions.startOne(specs.apply(oldest.spec), wanted(oldest.pool)).whenComplete((update, error) -> {
                 revisions.startEnded(revision); // startOne counted one more start awaited: this is not one
                 if (error != null) {
                     log.debug("Asking again for a task of revision {} failed: {}", revision,

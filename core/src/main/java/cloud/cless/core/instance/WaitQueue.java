@@ -24,6 +24,11 @@ final class WaitQueue {
         return size == 0;
     }
 
+    /** Requests waiting now; read without the lock. */
+    int size() {
+        return size;
+    }
+
     /** Appends {@code waiter}; false when the queue is full. */
     boolean offer(Waiter waiter) {
         if (waiters.size() >= capacity) {

@@ -93,10 +93,10 @@ class InstanceLifecycleSwarmTest {
 
     private InstanceLifecycle newManager() {
         InstanceLifecycle created = InstanceLifecycle.onSwarm(client, new SwarmSettings(TaskPolling.defaults(),
-                        Duration.ofSeconds(5)), ForkJoinPool.commonPool(),
+                        Duration.ofSeconds(5), false), ForkJoinPool.commonPool(),
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, swarm.installationId(),
                 services.directory, Clock.systemUTC(), new InstanceManagerConfig(1, 100, Duration.ofSeconds(10),
-                        Duration.ofMillis(200), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()));
+                        Duration.ofMillis(200), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()), StartGate.OPEN);
         managers.add(created);
         return created;
     }

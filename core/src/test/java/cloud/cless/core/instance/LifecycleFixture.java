@@ -43,6 +43,8 @@ abstract class LifecycleFixture {
     final List<InstanceLease> leases = new CopyOnWriteArrayList<>();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     InstanceLifecycle manager;
+    /** The start gate the lifecycle consults; open unless a test closes it. */
+    volatile StartGate startGate = StartGate.OPEN;
 
     @BeforeAll
     static void startLoops() {
@@ -60,7 +62,7 @@ abstract class LifecycleFixture {
         manager = new InstanceLifecycle(runtime, ports, ForkJoinPool.commonPool(),
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofMillis(500)), group, INSTALLATION,
                 services.directory, clock, new InstanceManagerConfig(0, 2, Duration.ofMillis(300), Duration.ofHours(1),
-                        Duration.ofHours(1)), new ClessMetrics(meters));
+                        Duration.ofHours(1)), new ClessMetrics(meters), () -> startGate.refusal());
         services.tell(manager);
     }
 

@@ -4,6 +4,7 @@ import static cloud.cless.core.instance.ReadinessProbeTest.waitUntil;
 import static cloud.cless.core.runtime.swarm.SwarmTasks.rejected;
 import static cloud.cless.core.runtime.swarm.SwarmTasks.runningOnLoopback;
 import static cloud.cless.core.runtime.swarm.SwarmTasks.shuttingDownOnLoopback;
+import static cloud.cless.core.testing.Futures.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.cless.core.metrics.ClessMetrics;
@@ -60,13 +61,21 @@ class SwarmLifecycleTest {
 
     @BeforeEach
     void start() throws Exception {
-        manager = InstanceLifecycle.onSwarm(swarm, new SwarmSettings(new TaskPolling(Duration.ofMillis(5),
-                        Duration.ofMillis(50), Duration.ofMillis(50)), Duration.ofSeconds(2)), ForkJoinPool.commonPool(),
+        manager = newManager(false, Clock.systemUTC());
+    }
+
+    /** A lifecycle on the fake swarm that hears of the registry's changes; {@code leaderScales} as in a cluster. */
+    private InstanceLifecycle newManager(boolean leaderScales, Clock clock) throws Exception {
+        InstanceLifecycle created = InstanceLifecycle.onSwarm(swarm, new SwarmSettings(new TaskPolling(
+                        Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofMillis(50)), Duration.ofSeconds(2),
+                        leaderScales), ForkJoinPool.commonPool(),
                 new ReadinessProbe(NioSocketChannel::new, Duration.ofSeconds(1)), group, INSTALLATION,
-                services.directory, Clock.systemUTC(), new InstanceManagerConfig(1, 100, Duration.ofSeconds(10),
-                        Duration.ofMillis(100), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()));
-        services.tell(manager);
-        manager.start().get(10, TimeUnit.SECONDS);
+                services.directory, clock, new InstanceManagerConfig(1, 100, Duration.ofSeconds(10),
+                        Duration.ofMillis(100), Duration.ofSeconds(2)), new ClessMetrics(new SimpleMeterRegistry()),
+                StartGate.OPEN);
+        services.tell(created);
+        created.start().get(10, TimeUnit.SECONDS);
+        return created;
     }
 
     @AfterEach
@@ -156,6 +165,39 @@ class SwarmLifecycleTest {
         assertThat(manager.instances("pick")).extracting(InstanceInfo::id).containsExactly(letGo);
         assertThat(swarm.replicas("cless-pick-00001")).isEqualTo(1);
         assertThat(lease(def).instanceId()).isEqualTo(letGo);
+    }
+
+    @Test
+    void whereALeaderScalesAStartAsksForOneReplicaAtMostAndNoIdleInstanceIsReapedHere() throws Exception {
+        manager.shutdown(Duration.ZERO).get(30, TimeUnit.SECONDS);
+        MutableClock clock = new MutableClock();
+        manager = newManager(true, clock);
+        ServiceDefinition def = services.create(service("led").maxInstances(3).idleTimeoutSeconds(1).build());
+        waitUntil(() -> swarm.exists("cless-led-00001"));
+        SwarmTask a = task("a", "cless-led-00001");
+        Future<InstanceLease> first = manager.acquire(def, group.next());
+        waitUntil(() -> swarm.replicas("cless-led-00001") == 1);
+        swarm.setTasks("cless-led-00001", a);
+        assertThat(first.await(30, TimeUnit.SECONDS)).isTrue();
+        leases.add(first.getNow());
+
+        int updates = swarm.replicaUpdates();
+        Future<InstanceLease> second = manager.acquire(def, group.next()); // a is full: another instance is needed
+        waitUntil(() -> manager.instances("led").size() == 2 && swarm.replicaUpdates() > updates);
+        assertThat(swarm.replicas("cless-led-00001")).as("beyond the first, the leader decides").isEqualTo(1);
+        await(swarm.updateReplicas("cless-led-00001", r -> 2)); // as the leader would, from the reports
+        swarm.setTasks("cless-led-00001", a, task("b", "cless-led-00001"));
+        assertThat(second.await(30, TimeUnit.SECONDS)).isTrue();
+        leases.add(second.getNow());
+        assertThat(second.getNow().instanceId()).isEqualTo("b");
+        leases.forEach(InstanceLease::release);
+        leases.clear();
+
+        clock.advanceMillis(Duration.ofHours(1).toMillis());
+        manager.maintainAll();
+
+        assertThat(instanceIds("led", InstanceState.READY)).containsExactlyInAnyOrder("a", "b");
+        assertThat(swarm.replicas("cless-led-00001")).isEqualTo(2);
     }
 
     @Test

@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Self-hosted serverless platform for HTTP containers.",
         subcommands = {ServeCommand.class, ServicesCommand.class, InstancesCommand.class, RevisionsCommand.class,
-            TrafficCommand.class, RollbackCommand.class})
+            TrafficCommand.class, RollbackCommand.class, ClusterCommand.class})
 public final class ClessCommand {
 }

@@ -2,6 +2,7 @@ package cloud.cless.proxy.cli;
 
 import cloud.cless.core.testing.ListedInstances;
 import cloud.cless.admin.AdminPipeline;
+import cloud.cless.core.cluster.ClusterSnapshot;
 import cloud.cless.admin.AdminServer;
 import cloud.cless.admin.AdminToken;
 import cloud.cless.core.service.DefinitionDefaults;
@@ -13,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -25,10 +27,13 @@ final class AdminApiFixture implements AutoCloseable {
     final ServiceRegistry registry = new ServiceRegistry(new MemoryServiceStore(), new ServiceValidator(),
             new DefinitionDefaults("localhost", 300, 30), blocking);
     final ListedInstances instances = new ListedInstances();
+    /** What {@code GET /cluster} answers; a test sets the snapshot it wants. */
+    volatile ClusterSnapshot cluster;
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final AdminServer server = new AdminServer(0, group, NioServerSocketChannel.class,
             new AdminPipeline(registry, instances, AdminToken.of(TOKEN),
-                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    () -> CompletableFuture.completedFuture(cluster)));
     final String url;
 
     AdminApiFixture() {

@@ -2,6 +2,13 @@ package cloud.cless.proxy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cloud.cless.core.cluster.ClusterSnapshot;
+import cloud.cless.core.cluster.DatabaseLink;
+import cloud.cless.core.cluster.ReplicaStatus;
+import cloud.cless.core.cluster.RevisionActivity;
+import cloud.cless.core.cluster.RevisionScale;
+import cloud.cless.core.cluster.ScalePlan;
+import cloud.cless.core.cluster.ScaleToZeroDecision;
 import cloud.cless.core.instance.InstanceInfo;
 import cloud.cless.core.instance.InstanceState;
 import cloud.cless.core.service.ServiceDefinition;
@@ -239,6 +246,46 @@ class ClientCommandsTest {
         CliRun unknown = cless("instances", "nope");
         assertThat(unknown.code()).isEqualTo(1);
         assertThat(unknown.err()).contains("no service named 'nope'");
+    }
+
+    @Test
+    void clusterAsTableAndAsJson() {
+        Instant now = Instant.parse("2026-01-01T12:00:00Z");
+        ReplicaStatus a = new ReplicaStatus("a-1", "a:80", "10.0.0.1:80", now.minusSeconds(600), now,
+                ReplicaStatus.State.LIVE, Map.of("hello", new RevisionActivity(3, now),
+                "api", new RevisionActivity(0, now.minusSeconds(30))));
+        ReplicaStatus b = new ReplicaStatus("b-2", "b:80", "10.0.0.2:80", now.minusSeconds(500), now.minusSeconds(7),
+                ReplicaStatus.State.STALE, Map.of());
+        api.cluster = new ClusterSnapshot("b-2", "a-1", new DatabaseLink(false, now.minusSeconds(2),
+                "connection refused"), now, List.of(a, b), null);
+
+        CliRun table = cless("cluster");
+        assertThat(table.code()).as(table.err()).isZero();
+        List<String> lines = table.out().lines().toList();
+        assertThat(lines.get(0)).matches("replica\\s+b-2");
+        assertThat(lines.get(1)).matches("leader\\s+a-1");
+        assertThat(lines.get(2)).matches("database\\s+down since 2026-01-01T11:59:58Z \\(connection refused\\)");
+        assertThat(lines.get(4).split("\\s+")).containsExactly("ID", "NAME", "ADDRESS", "STATE", "LEADER",
+                "STARTED_AT", "REPORTED_AT", "IN_FLIGHT");
+        assertThat(lines.get(5).split("\\s+")).containsExactly("a-1", "a:80", "10.0.0.1:80", "live", "yes",
+                "2026-01-01T11:50:00Z", "2026-01-01T12:00:00Z", "api=0", "hello=3");
+        assertThat(lines.get(6).split("\\s+")).containsExactly("b-2", "b:80", "10.0.0.2:80", "stale",
+                "2026-01-01T11:51:40Z", "2026-01-01T11:59:53Z", "-");
+        assertThat(lines).hasSize(7);
+
+        ScalePlan plan = new ScalePlan(now, List.of(new RevisionScale("hello", 3, 1,
+                new ScaleToZeroDecision(false, "replica a-1 has 3 request(s) of hello in flight"))), Map.of());
+        api.cluster = new ClusterSnapshot("a-1", "a-1", new DatabaseLink(true, now, null), now, List.of(a), plan);
+        List<String> leader = cless("cluster").out().lines().toList();
+        assertThat(leader.get(1)).matches("leader\\s+a-1 \\(this one\\)");
+        assertThat(leader.get(2)).matches("database\\s+up since 2026-01-01T12:00:00Z");
+        assertThat(leader.get(7).split("\\s+")).containsExactly("REVISION", "IN_FLIGHT", "TARGET", "TO_ZERO", "WHY");
+        assertThat(leader.get(8)).matches("hello\\s+3\\s+1\\s+no\\s+replica a-1 has 3 request\\(s\\) of hello in flight");
+
+        JsonNode asJson = json(cless("cluster", "--json").out());
+        assertThat(asJson.get("leader_id").asText()).isEqualTo("a-1");
+        assertThat(asJson.get("replicas").get(0).get("revisions").get("hello").get("in_flight").asInt()).isEqualTo(3);
+        assertThat(asJson.get("scaling").get(0).get("target").asInt()).isEqualTo(1);
     }
 
     @Test

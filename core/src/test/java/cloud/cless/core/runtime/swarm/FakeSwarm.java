@@ -44,6 +44,7 @@ public final class FakeSwarm implements SwarmApi {
     private final AtomicInteger taskListings = new AtomicInteger();
     private final AtomicInteger installationListings = new AtomicInteger();
     private final AtomicInteger replicaWrites = new AtomicInteger();
+    private final AtomicInteger replicaUpdates = new AtomicInteger();
     private volatile RuntimeFailure down;
 
     /** Every call fails with this (null: answers again). */
@@ -92,8 +93,14 @@ public final class FakeSwarm implements SwarmApi {
         return installationListings.get();
     }
 
+    /** Replica changes written. */
     public int replicaWrites() {
         return replicaWrites.get();
+    }
+
+    /** Replica updates asked for and answered, whether they changed the count or not. */
+    public int replicaUpdates() {
+        return replicaUpdates.get();
     }
 
     @Override
@@ -125,6 +132,7 @@ public final class FakeSwarm implements SwarmApi {
         return answer(() -> {
             synchronized (this) {
                 Service service = existing(name);
+                replicaUpdates.incrementAndGet();
                 int current = service.replicas;
                 int wanted = change.applyAsInt(current);
                 if (wanted == current) {
