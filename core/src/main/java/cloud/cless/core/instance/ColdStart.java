@@ -6,7 +6,6 @@ import cloud.cless.core.runtime.ContainerSpec;
 import cloud.cless.core.runtime.RuntimeFailure;
 import cloud.cless.core.service.ResolvedService;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Locale;
@@ -157,10 +156,7 @@ final class ColdStart {
 
     /** The container of a starting instance exited: its start fails now, not at its deadline. */
     void exited(Instance instance) {
-        Future<Void> probing = instance.probe;
-        if (probing != null) {
-            probing.cancel(false);
-        }
+        InstanceProbes.cancel(instance);
     }
 
     /** cless shuts down: no new start begins, and the probes of those in flight stop (their starts fail). */

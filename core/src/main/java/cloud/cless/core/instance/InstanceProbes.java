@@ -42,4 +42,12 @@ final class InstanceProbes {
         });
         return ready;
     }
+
+    /** Stops the readiness wait of {@code instance}, if one runs: its start fails now, not at its deadline. */
+    static void cancel(Instance instance) {
+        Future<Void> probing = instance.probe;
+        if (probing != null) {
+            probing.cancel(false);
+        }
+    }
 }

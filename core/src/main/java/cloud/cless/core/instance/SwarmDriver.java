@@ -6,7 +6,6 @@ import cloud.cless.core.runtime.swarm.SwarmApi;
 import cloud.cless.core.runtime.swarm.SwarmRevisions;
 import cloud.cless.core.runtime.swarm.SwarmService;
 import cloud.cless.core.runtime.swarm.SwarmServiceSpec;
-import cloud.cless.core.runtime.swarm.TaskReport;
 import cloud.cless.core.service.ContainerTemplate;
 import cloud.cless.core.service.IdleAction;
 import cloud.cless.core.service.RegisteredService;
@@ -51,6 +50,7 @@ final class SwarmDriver implements InstanceDriver {
     private final SwarmRevisions revisions;
     private final SwarmStarts starts;
     private final RetiredServices retired;
+    private final TaskReports reports;
     /** Revisions whose pause was turned into a stop, so that it is said once. */
     private final Set<String> pauseToldOf = ConcurrentHashMap.newKeySet();
     private volatile EffectRunner runner;
@@ -70,11 +70,13 @@ final class SwarmDriver implements InstanceDriver {
         this.pools = pools;
         this.services = services;
         this.stopGraceSeconds = stopGraceSeconds;
-        this.revisions = new SwarmRevisions(swarm, group, installationId, settings.polling(), new Reports());
+        this.reports = new TaskReports(pools);
+        this.revisions = new SwarmRevisions(swarm, group, installationId, settings.polling(), reports);
         this.starts = new SwarmStarts(revisions, probe, group, this::serviceSpec, this::down, gate,
                 settings.leaderScales() ? 1 : Integer.MAX_VALUE);
         this.retired = new RetiredServices(revisions, pools, this::serves, settings.drainTimeout(),
                 pool -> runner.decide(pool, pool::removeAll));
+        reports.attach(starts, retired);
     }
 
     // ---- the engine ----
@@ -82,6 +84,7 @@ final class SwarmDriver implements InstanceDriver {
     @Override
     public CompletableFuture<Void> watch(EffectRunner runner, Runnable reconciled) {
         this.runner = runner;
+        reports.actOn(runner);
         CompletableFuture<Void> first = new CompletableFuture<>();
         reconcile(first, reconciled, RETRY_FIRST_MILLIS);
         return first;
@@ -227,6 +230,7 @@ final class SwarmDriver implements InstanceDriver {
     @Override
     public CompletableFuture<Void> closing() {
         closed = true;
+        reports.close();
         starts.close();
         return CompletableFuture.completedFuture(null);
     }
@@ -250,6 +254,7 @@ final class SwarmDriver implements InstanceDriver {
     @Override
     public void close() {
         closed = true;
+        reports.close();
         ScheduledFuture<?> sweeping = sweeps;
         if (sweeping != null) {
             sweeping.cancel(false);
@@ -296,50 +301,6 @@ final class SwarmDriver implements InstanceDriver {
                     : group.next().schedule(task, delayMillis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException loopsGone) {
             return null; // shutting down
-        }
-    }
-
-    /** Hands the polls' reports to the pool of their revision. */
-    private final class Reports implements SwarmRevisions.Listener {
-        @Override
-        public void report(TaskReport report) {
-            EffectRunner effects = runner;
-            if (closed || effects == null) {
-                return;
-            }
-            switch (report.kind()) {
-                case RUNNING -> {
-                    String service = retired.serviceOf(report.revision());
-                    ServicePool pool = service == null ? pools.get(report.revision())
-                            : pools.getOrCreate(service, report.revision());
-                    if (pool != null) {
-                        starts.running(pool, report, effects);
-                    }
-                }
-                case DRAINING -> {
-                    for (ServicePool pool : pools.of(report.revision())) {
-                        effects.decide(pool, fx -> pool.leaving(report.instanceId(), fx));
-                    }
-                }
-                case GONE -> {
-                    starts.taskGone(report.revision());
-                    for (ServicePool pool : pools.of(report.revision())) {
-                        Instance[] gone = new Instance[1];
-                        effects.decide(pool, fx -> gone[0] = pool.gone(report.instanceId(), fx));
-                        if (gone[0] != null && gone[0].exited) {
-                            starts.exited(gone[0]);
-                        }
-                    }
-                }
-                case FAILED -> starts.failed(report.revision(), report.failure());
-                case STARTING -> log.debug("Task {} of revision {} is starting", report.instanceId(),
-                        report.revision());
-            }
-        }
-
-        @Override
-        public void engine(RuntimeFailure down) {
-            // Logged by SwarmRevisions; cold starts read it through down().
         }
     }
 }

@@ -6,9 +6,7 @@ import cloud.cless.core.runtime.swarm.SwarmServiceSpec;
 import cloud.cless.core.runtime.swarm.TaskReport;
 import cloud.cless.core.service.ResolvedService;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -200,10 +198,7 @@ final class SwarmStarts {
 
     /** The task of a starting instance ended: its start fails now, not at its deadline. */
     void exited(Instance instance) {
-        Future<Void> probing = instance.probe;
-        if (probing != null) {
-            probing.cancel(false);
-        }
+        InstanceProbes.cancel(instance);
     }
 
     /** cless shuts down: no new start, and every start in flight fails. */
@@ -276,16 +271,16 @@ final class SwarmStarts {
             if (start.asked) {
                 pool.meters().coldStarted(System.nanoTime() - start.beganNanos);
                 log.info("Cold start of service {} (revision {}): task {} at {} ready in {} ms", pool.service(),
-                        pool.key(), instance.id, where(instance), millis);
+                        pool.key(), instance.id, SwarmStartFailures.where(instance), millis);
             } else {
                 log.info("Task {} of service {} (revision {}) at {} answers: it takes requests", instance.id,
-                        pool.service(), pool.key(), where(instance));
+                        pool.service(), pool.key(), SwarmStartFailures.where(instance));
             }
             start.runner.decide(pool, fx -> pool.ready(instance, fx));
             return;
         }
         exited(instance); // a probe still running (the deadline passed) stops
-        AcquireFailure failure = failure(start, error);
+        AcquireFailure failure = SwarmStartFailures.of(instance, start.spec, task != null, closed, error);
         if (start.asked) {
             log.warn("Cold start of service {} (revision {}, image {}) failed: {}", pool.service(), pool.key(),
                     instance.template.image(), failure.getMessage());
@@ -296,49 +291,9 @@ final class SwarmStarts {
             }
         } else {
             log.info("Task {} of revision {} at {} does not answer; not routing to it: {}", instance.id, pool.key(),
-                    where(instance), failure.getMessage());
+                    SwarmStartFailures.where(instance), failure.getMessage());
         }
         start.runner.decide(pool, fx -> pool.startFailed(instance, failure, fx));
-    }
-
-    /** What the waiters of {@code start} are told; the swarm's own words where it has them. */
-    private AcquireFailure failure(Start start, Throwable error) {
-        Throwable cause = Failures.unwrap(error);
-        Instance instance = start.instance;
-        String prefix = "service " + instance.service + " (revision " + instance.revision + "): ";
-        if (cause instanceof TimeoutException) {
-            String what = start.task == null
-                    ? "no task of swarm service " + SwarmServiceSpec.nameFor(instance.revision) + " ran"
-                    : "task " + instance.id + " at " + where(instance) + " did not answer";
-            return new AcquireFailure(AcquireFailure.Reason.STARTUP_TIMEOUT, prefix + what + " within "
-                    + start.spec.startupTimeout().toSeconds() + " s", cause, true);
-        }
-        if (instance.exited) {
-            return new AcquireFailure(AcquireFailure.Reason.START_FAILED, prefix + "task " + instance.id + " of image "
-                    + instance.template.image() + " ended while starting", cause, true);
-        }
-        if (cause instanceof CancellationException && closed) {
-            return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, prefix + "cless is shutting down", cause,
-                    true);
-        }
-        if (RuntimeFailure.is(cause, RuntimeFailure.Kind.ENGINE_UNAVAILABLE)) {
-            return new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, prefix + "Swarm manager unavailable: "
-                    + cause.getMessage(), cause, true);
-        }
-        if (RuntimeFailure.is(cause, RuntimeFailure.Kind.IMAGE_NOT_FOUND)) {
-            return new AcquireFailure(AcquireFailure.Reason.START_FAILED, prefix + cause.getMessage(), cause, true);
-        }
-        if (cause instanceof RuntimeFailure) {
-            return new AcquireFailure(AcquireFailure.Reason.START_FAILED, prefix + "could not start image "
-                    + instance.template.image() + ": " + cause.getMessage(), cause, true);
-        }
-        return StartFailures.of(instance, start.spec, cause);
-    }
-
-    /** The node's address and the task's port, as {@code 10.0.0.12:30001}. */
-    private static String where(Instance instance) {
-        InetSocketAddress address = instance.address();
-        return address.getHostString() + ":" + address.getPort();
     }
 
     private static String reason(AcquireFailure failure) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,26 +40,13 @@ final class TaskWatch implements AutoCloseable {
         void engine(RuntimeFailure down);
     }
 
-    /** A watched revision: its tracker (whose monitor orders its polls and reports) and its by-name poll. */
-    private static final class Watched {
-        final TaskTracker tracker;
-        final String serviceName;
-        boolean polling;
-        boolean pollAgain;
-
-        Watched(String revision) {
-            this.tracker = new TaskTracker(revision);
-            this.serviceName = SwarmServiceSpec.nameFor(revision);
-        }
-    }
-
     private final SwarmApi swarm;
     private final ScheduledExecutorService timer;
     private final String installationId;
     private final TaskPolling polling;
     private final LongSupplier clock;
     private final Listener listener;
-    private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    private final Map<String, WatchedRevision> watched = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile RuntimeFailure down;
     // Guarded by this:
@@ -87,11 +75,10 @@ final class TaskWatch implements AutoCloseable {
 
     /** Watches {@code revision}'s tasks (no-op when watched); {@code serviceId}, when known, saves a lookup. */
     void watch(String revision, String serviceId) {
-        Watched w = watched.computeIfAbsent(revision, Watched::new);
+        WatchedRevision w = watched.computeIfAbsent(revision, r -> new WatchedRevision(r, listener, clock,
+                () -> !closed && watched.get(r) != null));
         if (serviceId != null) {
-            synchronized (w.tracker) {
-                w.tracker.serviceId(serviceId);
-            }
+            w.change(tracker -> tracker.serviceId(serviceId));
         }
     }
 
@@ -106,18 +93,13 @@ final class TaskWatch implements AutoCloseable {
 
     /** The id of {@code revision}'s service as the polls know it; null when unwatched, unknown or missing. */
     String serviceId(String revision) {
-        Watched w = watched.get(revision);
-        if (w == null) {
-            return null;
-        }
-        synchronized (w.tracker) {
-            return w.tracker.serviceId();
-        }
+        WatchedRevision w = watched.get(revision);
+        return w == null ? null : w.read(TaskTracker::serviceId);
     }
 
     /** {@code revision}'s service turned out to be missing: its id is looked up (or the service made) anew. */
     void serviceMissing(String revision) {
-        withTracker(revision, tracker -> tracker.serviceId(null));
+        change(revision, tracker -> tracker.serviceId(null));
     }
 
     /** The manager's outage as the polls found it, or null while it answers. */
@@ -127,54 +109,39 @@ final class TaskWatch implements AutoCloseable {
 
     /** This process waits for a task of {@code revision}: its polls go fast until {@link #startEnded}. */
     void startPending(String revision) {
-        withTracker(revision, TaskTracker::startPending);
+        change(revision, TaskTracker::startPending);
         kick();
     }
 
     /** Reports every running task of {@code revision} again (see {@link TaskTracker#offerRunning}). */
     void offerRunning(String revision) {
-        Watched w = watched.get(revision);
-        if (w != null) {
-            synchronized (w.tracker) {
-                dispatch(w, w.tracker.offerRunning());
-            }
-        }
+        tell(revision, TaskTracker::offerRunning);
     }
 
     void startEnded(String revision) {
-        withTracker(revision, TaskTracker::startEnded);
+        change(revision, TaskTracker::startEnded);
     }
 
     /** The instance of task {@code taskId} was let go by a scale-down: its polls go fast until Swarm picks one. */
     void released(String revision, String taskId) {
-        withTracker(revision, tracker -> tracker.released(taskId, clock.getAsLong()));
+        change(revision, tracker -> tracker.released(taskId, clock.getAsLong()));
         kick();
     }
 
     /** The scale-down of {@link #released} wrote nothing: the instance is offered back. */
     void releaseUndone(String revision, String taskId) {
-        Watched w = watched.get(revision);
-        if (w != null) {
-            synchronized (w.tracker) {
-                dispatch(w, w.tracker.releaseUndone(taskId));
-            }
-        }
+        tell(revision, tracker -> tracker.releaseUndone(taskId));
     }
 
     /** Tasks of {@code revision} meant to run as of the last poll: what a scale-down's compare is based on. */
     int wanted(String revision) {
-        Watched w = watched.get(revision);
-        if (w == null) {
-            return 0;
-        }
-        synchronized (w.tracker) {
-            return w.tracker.wanted();
-        }
+        WatchedRevision w = watched.get(revision);
+        return w == null ? 0 : w.read(TaskTracker::wanted);
     }
 
     /** Polls {@code revision} now (a connection to one of its instances was refused, say). */
     void pollNow(String revision) {
-        Watched w = watched.get(revision);
+        WatchedRevision w = watched.get(revision);
         if (w != null) {
             pollByName(w);
         }
@@ -194,32 +161,23 @@ final class TaskWatch implements AutoCloseable {
 
     // ---- polls ----
 
-    private void pollByName(Watched w) {
-        synchronized (w.tracker) {
-            if (w.polling) {
-                w.pollAgain = true;
-                return;
-            }
-            w.polling = true;
+    private void pollByName(WatchedRevision w) {
+        if (!w.beginPoll()) {
+            return;
         }
         long issued = System.nanoTime();
         swarm.tasks(w.serviceName).whenComplete((tasks, error) -> {
             Throwable cause = unwrap(error);
-            boolean again;
-            synchronized (w.tracker) {
-                w.polling = false;
-                again = w.pollAgain;
-                w.pollAgain = false;
-                if (cause == null) {
-                    if (!tasks.isEmpty()) {
-                        w.tracker.serviceId(tasks.get(0).serviceId());
-                    }
-                    apply(w, tasks, issued);
-                } else if (cause instanceof SwarmServiceMissingException) {
-                    w.tracker.serviceId(null); // removed behind cless's back: so are its tasks
-                    apply(w, List.of(), issued);
+            if (cause == null) {
+                if (!tasks.isEmpty()) {
+                    w.change(tracker -> tracker.serviceId(tasks.get(0).serviceId()));
                 }
+                w.apply(tasks, issued);
+            } else if (cause instanceof SwarmServiceMissingException) {
+                w.change(tracker -> tracker.serviceId(null)); // removed behind cless's back: so are its tasks
+                w.apply(List.of(), issued);
             }
+            boolean again = w.endPoll();
             answered(cause instanceof SwarmServiceMissingException ? null : cause, "tasks of " + w.serviceName);
             if (again && !closed) {
                 pollByName(w);
@@ -248,18 +206,13 @@ final class TaskWatch implements AutoCloseable {
         for (SwarmTask task : tasks) {
             byService.computeIfAbsent(task.serviceId(), id -> new ArrayList<>()).add(task);
         }
-        for (Watched w : watched.values()) {
-            boolean byName;
-            synchronized (w.tracker) {
-                String id = w.tracker.serviceId();
-                byName = id == null;
-                if (!byName) {
-                    List<SwarmTask> mine = byService.remove(id);
-                    apply(w, mine == null ? List.of() : mine, issued);
-                }
-            }
-            if (byName) {
+        for (WatchedRevision w : watched.values()) {
+            String id = w.read(TaskTracker::serviceId);
+            if (id == null) {
                 pollByName(w);
+            } else {
+                List<SwarmTask> mine = byService.remove(id);
+                w.apply(mine == null ? List.of() : mine, issued);
             }
         }
         if (!byService.isEmpty()) {
@@ -280,12 +233,8 @@ final class TaskWatch implements AutoCloseable {
                 return; // the next listing tries again; an outage is told by the polls
             }
             for (SwarmService service : services) {
-                Watched w = watched.get(service.labels().getOrDefault(ContainerLabels.REVISION, ""));
-                if (w != null) {
-                    synchronized (w.tracker) {
-                        w.tracker.serviceId(service.id());
-                    }
-                }
+                change(service.labels().getOrDefault(ContainerLabels.REVISION, ""),
+                        tracker -> tracker.serviceId(service.id()));
             }
         });
     }
@@ -299,13 +248,9 @@ final class TaskWatch implements AutoCloseable {
         }
         long now = clock.getAsLong();
         boolean any = false;
-        for (Watched w : watched.values()) {
-            boolean fast;
-            synchronized (w.tracker) {
-                dispatch(w, w.tracker.expire(now));
-                fast = w.tracker.fast(now);
-            }
-            if (fast) {
+        for (WatchedRevision w : watched.values()) {
+            w.tell(tracker -> tracker.expire(now));
+            if (w.read(tracker -> tracker.fast(now))) {
                 any = true;
                 pollByName(w);
             }
@@ -315,37 +260,17 @@ final class TaskWatch implements AutoCloseable {
         }
     }
 
-    /** Under the tracker's monitor: applies a listing and tells what changed. */
-    private void apply(Watched w, List<SwarmTask> tasks, long issued) {
-        long now = clock.getAsLong();
-        List<TaskReport> reports = w.tracker.observe(tasks, issued, now);
-        dispatch(w, reports);
-        dispatch(w, w.tracker.expire(now));
-        if (reports.stream().anyMatch(r -> r.kind() == TaskReport.Kind.FAILED) && w.tracker.scaleBackDue()) {
-            listener.failing(w.tracker.revision());
-        }
-    }
-
-    private void dispatch(Watched w, List<TaskReport> reports) {
-        if (closed || watched.get(w.tracker.revision()) != w) {
-            return;
-        }
-        for (TaskReport report : reports) {
-            try {
-                listener.report(report);
-            } catch (RuntimeException e) {
-                log.warn("Handling {} of task {} of revision {} failed", report.kind(), report.instanceId(),
-                        report.revision(), e);
-            }
-        }
-    }
-
-    private void withTracker(String revision, Consumer<TaskTracker> change) {
-        Watched w = watched.get(revision);
+    private void change(String revision, Consumer<TaskTracker> change) {
+        WatchedRevision w = watched.get(revision);
         if (w != null) {
-            synchronized (w.tracker) {
-                change.accept(w.tracker);
-            }
+            w.change(change);
+        }
+    }
+
+    private void tell(String revision, Function<TaskTracker, List<TaskReport>> step) {
+        WatchedRevision w = watched.get(revision);
+        if (w != null) {
+            w.tell(step);
         }
     }
 
