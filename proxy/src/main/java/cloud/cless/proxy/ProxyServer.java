@@ -18,16 +18,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy listener: accepts client connections on the shared event-loop group and starts each on its
- * {@link ConnectionPath}. Also knows its open connections, so the launcher can drain them on shutdown.
+ * The proxy listener: accepts client connections on the shared event-loop group and starts each on the
+ * {@link RequestPath}. Also knows its open connections, so the launcher can drain them on shutdown.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** The user event a drain sends every open connection. */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
 
     private final ProxyConfig config;
     private final Transport transport;
     private final EventLoopGroup group;
-    private final ConnectionPath path;
+    private final RequestPath path;
     private final ChannelGroup connections = new DefaultChannelGroup("cless-proxy", GlobalEventExecutor.INSTANCE);
     private Channel listener;
 
@@ -36,9 +43,9 @@ public final class ProxyServer implements AutoCloseable {
         this.config = config;
         this.transport = transport;
         this.group = group;
-        this.path = new ConnectionPath(config, registry, instances, adminRoute,
-                new BackendConnector(transport.socketChannelClass(), config.connectTimeout(), config.waterMark()),
-                metrics);
+        this.path = new RequestPath(config, registry, instances, adminRoute,
+                new UpstreamConnector(transport.socketChannelClass(), config.connectTimeout(), config.waterMark()),
+                metrics, group);
     }
 
     /**
@@ -82,6 +89,16 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the drain of every open connection: an idle one closes now, one with a request in flight closes
+     * once its response ended (that response says {@code Connection: close}), an upgraded tunnel goes on.
+     */
+    public void drain() {
+        for (Channel channel : connections) {
+            channel.eventLoop().execute(() -> channel.pipeline().fireUserEventTriggered(DRAIN));
+        }
+    }
+
     /** Connections accepted and not yet closed. */
     public int openConnections() {
         return connections.size();
@@ -109,5 +126,6 @@ public final class ProxyServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         connections.close().awaitUninterruptibly();
+        path.closePools();
     }
 }

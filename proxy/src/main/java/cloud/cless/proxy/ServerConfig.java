@@ -2,6 +2,7 @@ package cloud.cless.proxy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,15 +20,19 @@ import java.util.Locale;
  * @param portRange            host ports for containers, {@code first-last}
  * @param idleTimeout          default idle timeout of a service
  * @param startupTimeout       default startup timeout of a service
- * @param maxHeaderSize        largest first request head in bytes
- * @param headerTimeout        time allowed for the first request head
+ * @param maxHeaderSize        largest request head in bytes
+ * @param headerTimeout        time allowed for each request head
  * @param drainTimeout         time open connections get on shutdown
  * @param io                   transport choice
  * @param eventLoopThreads     event-loop threads, 0 for one per core
  * @param allowRemoteUpstreams accept non-loopback upstreams
  * @param stopTimeout          time a container gets to stop before it is killed
- * @param queueSize            connections that may wait for a service at {@code max_instances}
- * @param queueTimeout         how long such a connection waits before it gets 503
+ * @param queueSize            requests that may wait for a service at {@code max_instances}
+ * @param queueTimeout         how long such a request waits before it gets 503
+ * @param keepAliveTimeout     how long a client connection may idle between requests
+ * @param upstreamIdleTimeout  how long an idle pooled connection to an instance is kept
+ * @param maxBodySize          largest request body accepted (413 above); 0 for no limit
+ * @param trustedProxies       peers (addresses, CIDR blocks) whose X-Forwarded-* fields are kept
  */
 public record ServerConfig(
         String bind,
@@ -50,7 +55,11 @@ public record ServerConfig(
         boolean allowRemoteUpstreams,
         Duration stopTimeout,
         int queueSize,
-        Duration queueTimeout) {
+        Duration queueTimeout,
+        Duration keepAliveTimeout,
+        Duration upstreamIdleTimeout,
+        long maxBodySize,
+        List<String> trustedProxies) {
 
     /** Where service definitions are kept. */
     public enum StoreKind { SQLITE, MEMORY }
@@ -59,5 +68,27 @@ public record ServerConfig(
         domain = domain.toLowerCase(Locale.ROOT);
         adminHost = adminHost == null || adminHost.isBlank()
                 ? "admin." + domain : adminHost.toLowerCase(Locale.ROOT);
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** The same configuration with the request path's own settings at their defaults. */
+    public ServerConfig(String bind, int port, String domain, String adminHost, int adminPort, String adminToken,
+                        Path dataDir, StoreKind store, String dockerHost, String portRange, Duration idleTimeout,
+                        Duration startupTimeout, int maxHeaderSize, Duration headerTimeout, Duration drainTimeout,
+                        IoMode io, int eventLoopThreads, boolean allowRemoteUpstreams, Duration stopTimeout,
+                        int queueSize, Duration queueTimeout) {
+        this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange, idleTimeout,
+                startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads, allowRemoteUpstreams,
+                stopTimeout, queueSize, queueTimeout, ProxyConfig.DEFAULT_KEEPALIVE_TIMEOUT,
+                ProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, 0, List.of());
+    }
+
+    /** The same configuration with other request path settings. */
+    public ServerConfig withRequestPath(Duration keepAliveTimeout, Duration upstreamIdleTimeout, long maxBodySize,
+                                        List<String> trustedProxies) {
+        return new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost,
+                portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
+                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, keepAliveTimeout,
+                upstreamIdleTimeout, maxBodySize, trustedProxies);
     }
 }

@@ -24,6 +24,7 @@ public final class ClessMetrics {
 
     private final MeterRegistry registry;
     private final Map<String, ServiceMeters> services = new ConcurrentHashMap<>();
+    private final Map<String, RequestMeters> requests = new ConcurrentHashMap<>();
     private final Set<String> trackedInstances = ConcurrentHashMap.newKeySet();
 
     public ClessMetrics(MeterRegistry registry) {
@@ -38,6 +39,15 @@ public final class ClessMetrics {
     public ServiceMeters service(String name) {
         ServiceMeters meters = services.get(name);
         return meters != null ? meters : services.computeIfAbsent(name, n -> new ServiceMeters(registry, n));
+    }
+
+    /**
+     * The per-request meters of one service ({@link #NO_SERVICE} for requests no service took), made on first use.
+     * Resolve once per request at most, not per read.
+     */
+    public RequestMeters requests(String service) {
+        RequestMeters meters = requests.get(service);
+        return meters != null ? meters : requests.computeIfAbsent(service, n -> new RequestMeters(registry, n));
     }
 
     /**
@@ -61,6 +71,7 @@ public final class ClessMetrics {
     public void serviceRemoved(String service) {
         trackedInstances.remove(service);
         services.remove(service);
+        requests.remove(service);
         for (Meter meter : registry.getMeters()) {
             if (service.equals(meter.getId().getTag(SERVICE))) {
                 registry.remove(meter);

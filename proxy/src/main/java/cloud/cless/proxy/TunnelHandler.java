@@ -8,7 +8,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One side of a {@link RelaySession}: what this channel reads is written to its peer, flushed once per read
+ * One side of a {@link Tunnel}: what this channel reads is written to its peer, flushed once per read
  * loop, and the next read is asked for only while the peer can take more. When this channel drains below its
  * low water mark, the peer (which writes into it) may read again.
  *
@@ -16,15 +16,15 @@ import io.netty.util.ReferenceCountUtil;
  * receive buffer whether or not a read was asked for (auto-read is a hint there; netty/netty#13142). That is
  * bounded by the kernel's receive buffer and happens once per direction; backpressure holds while both sides send.
  */
-final class RelayHandler extends ChannelInboundHandlerAdapter {
-    private final RelaySession session;
+final class TunnelHandler extends ChannelInboundHandlerAdapter {
+    private final Tunnel tunnel;
     private final Channel peer;
     /** Bytes read and written on in the current read loop; accounted once at its end. */
     private long readBytes;
     private boolean wrote;
 
-    RelayHandler(RelaySession session, Channel peer) {
-        this.session = session;
+    TunnelHandler(Tunnel tunnel, Channel peer) {
+        this.tunnel = tunnel;
         this.peer = peer;
     }
 
@@ -39,7 +39,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             if (msg instanceof ByteBuf buf) {
                 readBytes += buf.readableBytes();
             }
-            // Errors of this write surface as exceptionCaught on the peer, which closes the session.
+            // Errors of this write surface as exceptionCaught on the peer, which closes the tunnel.
             peer.write(msg, peer.voidPromise());
             wrote = true;
         } else {
@@ -52,17 +52,17 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             wrote = false;
             peer.flush();
-            session.relayed(ctx.channel(), readBytes);
+            tunnel.relayed(ctx.channel(), readBytes);
             readBytes = 0;
         }
-        if (peer.isWritable() && !RelaySession.isInputShutdown(ctx.channel())) {
+        if (peer.isWritable() && !Tunnel.isInputShutdown(ctx.channel())) {
             ctx.read();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && peer.isActive() && !RelaySession.isInputShutdown(peer)) {
+        if (ctx.channel().isWritable() && peer.isActive() && !Tunnel.isInputShutdown(peer)) {
             peer.read();
         }
     }
@@ -70,18 +70,18 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            session.inputEnded(ctx.channel());
+            tunnel.inputEnded(ctx.channel());
         }
         ReferenceCountUtil.release(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        session.close();
+        tunnel.close();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        session.failed(ctx.channel(), cause);
+        tunnel.failed(ctx.channel(), cause);
     }
 }

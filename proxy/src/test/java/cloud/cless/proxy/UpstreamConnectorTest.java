@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class BackendConnectorTest {
+class UpstreamConnectorTest {
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
     @ParameterizedTest
@@ -27,7 +27,7 @@ class BackendConnectorTest {
             return;
         }
         try (Loop loop = new Loop(transport); ServerSocket backend = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-            ChannelFuture connected = loop.connector().connect(loop.inbound,
+            ChannelFuture connected = loop.connector().connect(loop.inbound.eventLoop(),
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), backend.getLocalPort()));
             assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(connected.isSuccess()).as("%s", connected.cause()).isTrue();
@@ -58,12 +58,32 @@ class BackendConnectorTest {
             return;
         }
         try (Loop loop = new Loop(transport)) {
-            ChannelFuture connected = loop.connector().connect(loop.inbound,
+            ChannelFuture connected = loop.connector().connect(loop.inbound.eventLoop(),
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort));
             assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(connected.isSuccess()).isFalse();
             assertThat(connected.cause()).hasMessageContaining("refused");
             assertThat(connected.channel().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = IoMode.class, names = {"EPOLL", "IO_URING", "NIO"})
+    void anUnresolvedLocalhostIsTheLoopbackAndNoNameIsLookedUp(IoMode mode) throws Exception {
+        Transport transport = AvailableTransports.select(mode).orElse(null);
+        if (transport == null) {
+            return;
+        }
+        try (Loop loop = new Loop(transport); ServerSocket backend = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            ChannelFuture local = loop.connector().connect(loop.inbound.eventLoop(),
+                    InetSocketAddress.createUnresolved("localhost", backend.getLocalPort()));
+            assertThat(local.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(local.isSuccess()).as("%s", local.cause()).isTrue();
+            local.channel().close().sync();
+            ChannelFuture named = loop.connector().connect(loop.inbound.eventLoop(),
+                    InetSocketAddress.createUnresolved("example.invalid", backend.getLocalPort()));
+            assertThat(named.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(named.cause()).hasMessageContaining("unresolved upstream address");
         }
     }
 
@@ -85,8 +105,8 @@ class BackendConnectorTest {
             group.register(inbound).sync();
         }
 
-        BackendConnector connector() {
-            return new BackendConnector(transport.socketChannelClass(), Duration.ofSeconds(5), WATER_MARK);
+        UpstreamConnector connector() {
+            return new UpstreamConnector(transport.socketChannelClass(), Duration.ofSeconds(5), WATER_MARK);
         }
 
         @Override

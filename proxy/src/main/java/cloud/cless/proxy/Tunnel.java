@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
@@ -16,61 +17,74 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Last step: one client connection relayed to one instance connection, both on the same event loop. Each side
- * gets a {@link RelayHandler}; this object keeps what the two share: the lease, the state of each direction,
- * and closing both exactly once.
+ * Fifth step, after a 101: the client connection and its upstream connection as one byte tunnel, both on the same
+ * event loop, holding the request's lease until it closes (a tunnel is one long request). Each side gets a
+ * {@link TunnelHandler}; this object keeps what the two share: the state of each direction and closing both once.
  *
  * <p>Half-close follows Envoy: when one side ends its input, the other side's output is shut down once what was
  * written to it is flushed; when both directions have ended, or on any error or close, both channels are closed
  * (after flushing what is pending) and the lease is released.
  */
-final class RelaySession {
-    private static final Logger log = LoggerFactory.getLogger(RelaySession.class);
+final class Tunnel {
+    private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
 
-    private final Channel client;
-    private final Channel backend;
-    private final InstanceLease lease;
-    private final String host;
-    private final ProxiedConnection connection;
-    private boolean clientToBackendDone;
-    private boolean backendToClientDone;
-    private boolean closed;
-
-    private RelaySession(Channel client, Channel backend, InstanceLease lease, String host,
-                         ProxiedConnection connection) {
-        this.client = client;
-        this.backend = backend;
-        this.lease = lease;
-        this.host = host;
-        this.connection = connection;
+    /** Told the bytes each way once the tunnel closed. */
+    interface Closed {
+        void closed(long fromClient, long toClient);
     }
 
-    /** Starts relaying: writes {@code sniffed} (owned from now on) to the backend, then reads from both sides. */
-    static void start(Channel client, Channel backend, InstanceLease lease, String host, ByteBuf sniffed) {
-        ProxiedConnection connection = ProxiedConnection.of(client);
-        connection.relaying(lease.instanceId(), sniffed.readableBytes());
-        RelaySession session = new RelaySession(client, backend, lease, host, connection);
-        client.pipeline().addLast(ConnectionPath.RELAY, new RelayHandler(session, backend));
-        backend.pipeline().addLast(ConnectionPath.RELAY, new RelayHandler(session, client));
-        backend.closeFuture().addListener(f -> session.close());
-        client.closeFuture().addListener(f -> session.close());
-        backend.writeAndFlush(sniffed, backend.voidPromise());
-        lease.touch();
+    private final Channel client;
+    private final Channel upstream;
+    private final InstanceLease lease;
+    private final Closed onClosed;
+    private long fromClient;
+    private long toClient;
+    private boolean clientToUpstreamDone;
+    private boolean upstreamToClientDone;
+    private boolean closed;
+
+    private Tunnel(Channel client, Channel upstream, InstanceLease lease, Closed onClosed) {
+        this.client = client;
+        this.upstream = upstream;
+        this.lease = lease;
+        this.onClosed = onClosed;
+    }
+
+    /**
+     * Replaces the HTTP handlers of both channels (the client's is {@code clientContext}'s) by the tunnel's, writes
+     * the bytes each side sent past the switch (either may be null; owned from now on), then reads both sides.
+     */
+    static void start(ChannelHandlerContext clientContext, Channel upstream, InstanceLease lease, ByteBuf toUpstream,
+                      ByteBuf toClient, Closed onClosed) {
+        Channel client = clientContext.channel();
+        Tunnel tunnel = new Tunnel(client, upstream, lease, onClosed);
+        clientContext.pipeline().replace(clientContext.handler(), RequestPath.TUNNEL, new TunnelHandler(tunnel, upstream));
+        upstream.pipeline().replace(RequestPath.UPSTREAM, RequestPath.TUNNEL, new TunnelHandler(tunnel, client));
+        upstream.closeFuture().addListener(f -> tunnel.close());
+        client.closeFuture().addListener(f -> tunnel.close());
+        if (toClient != null) {
+            tunnel.toClient += toClient.readableBytes();
+            client.writeAndFlush(toClient, client.voidPromise());
+        }
+        if (toUpstream != null) {
+            tunnel.fromClient += toUpstream.readableBytes();
+            upstream.writeAndFlush(toUpstream, upstream.voidPromise());
+        }
         if (isInputShutdown(client)) {
-            session.inputEnded(client);
-        } else if (backend.isWritable()) {
+            tunnel.inputEnded(client);
+        } else if (upstream.isWritable()) {
             client.read();
         }
-        backend.read();
+        upstream.read();
     }
 
     /** {@code from} read {@code bytes} in one read loop, all written to its peer. */
     void relayed(Channel from, long bytes) {
         lease.touch();
         if (from == client) {
-            connection.relayedUpstream(bytes);
+            fromClient += bytes;
         } else {
-            connection.relayedDownstream(bytes);
+            toClient += bytes;
         }
     }
 
@@ -91,14 +105,14 @@ final class RelaySession {
                     return;
                 }
                 if (from == client) {
-                    clientToBackendDone = true;
+                    clientToUpstreamDone = true;
                 } else {
-                    backendToClientDone = true;
+                    upstreamToClientDone = true;
                 }
-                if (clientToBackendDone && backendToClientDone) {
+                if (clientToUpstreamDone && upstreamToClientDone) {
                     close();
                 } else {
-                    // Nothing more goes to `to`, so its own end of input ends the session: let the transport close
+                    // Nothing more goes to `to`, so its own end of input ends the tunnel: let the transport close
                     // it at once rather than half-close it (a shutdown(SHUT_RD) that fails on a socket already in
                     // TIME_WAIT, then a shutdownOutput of the peer that a close does as well).
                     to.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
@@ -129,11 +143,10 @@ final class RelaySession {
     void failed(Channel side, Throwable cause) {
         String which = side == client ? "client" : "instance " + lease.instanceId();
         if (cause instanceof IOException) {
-            log.debug("Relay for host {}: {} connection failed: {}", host, which, cause.toString());
+            log.debug("Tunnel: {} connection failed: {}", which, cause.toString());
         } else {
-            log.warn("Relay for host {}: unexpected error on the {} connection", host, which, cause);
+            log.warn("Tunnel: unexpected error on the {} connection", which, cause);
         }
-        connection.relayFailed();
         close();
     }
 
@@ -144,12 +157,13 @@ final class RelaySession {
         }
         closed = true;
         closeOnFlush(client);
-        closeOnFlush(backend);
+        closeOnFlush(upstream);
         lease.release();
+        onClosed.closed(fromClient, toClient);
     }
 
     Channel peer(Channel side) {
-        return side == client ? backend : client;
+        return side == client ? upstream : client;
     }
 
     static boolean isInputShutdown(Channel channel) {
