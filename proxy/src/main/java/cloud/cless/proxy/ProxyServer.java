@@ -10,9 +10,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,12 +93,17 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Starts the drain of every open connection: an idle one closes now, one with a request in flight closes
-     * once its response ended (that response says {@code Connection: close}), an upgraded tunnel goes on.
+     * Drains every open connection: an idle one closes now, one with a request in flight closes once its response
+     * ended (a response not begun yet says {@code Connection: close}), an upgraded tunnel goes on. Returns once
+     * every connection has been told. Call from a thread that is not an event loop.
      */
     public void drain() {
+        List<Future<?>> told = new ArrayList<>();
         for (Channel channel : connections) {
-            channel.eventLoop().execute(() -> channel.pipeline().fireUserEventTriggered(DRAIN));
+            told.add(channel.eventLoop().submit(() -> channel.pipeline().fireUserEventTriggered(DRAIN)));
+        }
+        for (Future<?> future : told) {
+            future.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
