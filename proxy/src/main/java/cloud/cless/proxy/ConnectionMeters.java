@@ -63,7 +63,7 @@ final class ConnectionMeters {
 
     private void resolve(String service) {
         String name = service == null ? ClessMetrics.NO_SERVICE : service;
-        if (!name.equals(lastService)) {
+        if (lastService != name) {
             lastService = name;
             lastRequestMeters = metrics.requests(name);
             lastServiceMeters = service == null ? null : metrics.service(name);
