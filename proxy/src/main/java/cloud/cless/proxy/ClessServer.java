@@ -17,6 +17,7 @@ import cloud.cless.core.service.ServiceValidator;
 import cloud.cless.core.store.MemoryServiceStore;
 import cloud.cless.core.store.ServiceStore;
 import cloud.cless.core.store.SqliteServiceStore;
+import cloud.cless.proxy.log.LogMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
@@ -162,6 +163,7 @@ public final class ClessServer implements AutoCloseable {
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
             new NettyAllocatorMetrics(allocator).bindTo(meterRegistry);
         }
+        LogMetrics.bind(meterRegistry);
         return meterRegistry;
     }
 
