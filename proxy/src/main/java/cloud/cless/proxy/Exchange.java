@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
+    private final ClientRequests requests;
     private final ClientConnection client;
     private final RequestPath path;
     private final ServiceDefinition service;
@@ -36,15 +37,16 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     private boolean over;
 
     /** {@code replayable}: the request has no body, or all of it is inside {@code upstreamHead}. */
-    Exchange(ClientConnection client, RequestPath path, ServiceDefinition service, ByteBuf upstreamHead,
+    Exchange(ClientRequests requests, RequestPath path, ServiceDefinition service, ByteBuf upstreamHead,
              boolean replayable) {
-        this.client = client;
+        this.requests = requests;
+        this.client = requests.connection();
         this.path = path;
         this.service = service;
-        this.head = client.head();
-        this.response = client.response();
-        this.record = client.record();
-        this.request = new RequestForwarder(client, upstreamHead, replayable, path.config().maxBodySize());
+        this.head = requests.head();
+        this.response = requests.response();
+        this.record = requests.record();
+        this.request = new RequestForwarder(requests, upstreamHead, replayable, path.config().maxBodySize());
         this.acquisition = new Acquisition(path, service, head.host(), client.eventLoop(), this);
     }
 
@@ -67,7 +69,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
         if (record.upstreamStartNanos == 0) {
             record.upstreamStartNanos = System.nanoTime();
         }
-        client.requestMeters().upstreamConnection(reused);
+        record.requestMeters().upstreamConnection(reused);
         response.begin(this);
         Channel channel = connection.channel();
         if (!request.send(channel, connection.reused() && !retried)) {
@@ -82,19 +84,17 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     public void acquireFailed(ClientError error, String reason, boolean quiet) {
         over = true;
         request.release();
-        client.answer(error, reason, quiet);
+        requests.answer(error, reason, quiet);
     }
 
-    // ---- client to upstream ----
+    // ---- client to upstream (RequestForwarder does the bytes) ----
 
-    /** Client bytes are waiting in the connection's inbound buffer. */
     void clientBytes() {
         if (!over && !request.forward()) {
             failRequest(request.error(), request.errorReason());
         }
     }
 
-    /** End of a client read loop: one flush of what went upstream. */
     void clientReadComplete() {
         request.readComplete();
     }
@@ -139,32 +139,24 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
 
     @Override
     public void upstreamInputEnded() {
-        if (!over && !response.upstreamEnded()) {
-            upstreamFailed(null);
-        } else if (!over) {
-            finish(false);
-        }
+        upstreamEnded(null);
     }
 
     @Override
     public void upstreamClosed(Throwable cause) {
-        if (!over && !response.upstreamEnded()) {
-            upstreamFailed(cause);
-        } else if (!over) {
-            finish(false);
+        upstreamEnded(cause);
+    }
+
+    /** The app's side ended: that ends a response framed by the close; any other response is cut short. */
+    private void upstreamEnded(Throwable cause) {
+        if (over) {
+            return;
         }
-    }
-
-    boolean clientHttp11() {
-        return head.http11();
-    }
-
-    boolean headRequest() {
-        return head.headMethod();
-    }
-
-    boolean upgradeRequested() {
-        return head.upgrade();
+        if (response.upstreamEnded()) {
+            responseEnded(false);
+        } else {
+            upstreamFailed(cause);
+        }
     }
 
     long coldStartMillis() {
@@ -173,16 +165,12 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
 
     /** Decided when the final response head goes out: whether the client connection closes after it. */
     boolean clientClosesAfter(boolean responseUntilClose) {
-        closeAfter = responseUntilClose || !request.done() || client.closesAfterRequest();
+        closeAfter = responseUntilClose || !request.done() || requests.closesAfterRequest();
         return closeAfter;
     }
 
     void responseHead(int status) {
         record.status = status;
-    }
-
-    void responseEnded(boolean reusable) {
-        finish(reusable);
     }
 
     void switchedProtocols(ByteBuf fromUpstream) {
@@ -193,7 +181,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
         lease = null;
         connection.detach();
         record.out += response.bytesOut();
-        client.toTunnel(connection.channel(), tunnelLease, fromUpstream);
+        requests.toTunnel(connection.channel(), tunnelLease, fromUpstream);
     }
 
     void malformedResponse(String reason) {
@@ -212,8 +200,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     private void upstreamFailed(Throwable cause) {
         UpstreamConnection failed = upstream;
         upstream = null;
-        failed.detach();
-        failed.channel().close();
+        failed.release(false);
         if (!response.anyByte() && failed.reused() && !retried && request.canResend()) {
             // The app closed an idle connection just as it was reused: send the request again on a new one.
             retried = true;
@@ -237,31 +224,24 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
                 + " failed before answering: " + why);
     }
 
-    private void finish(boolean reusable) {
+    /** The response ended: its connection goes back to the pool when both sides framed cleanly. */
+    void responseEnded(boolean reusable) {
         over = true;
         record.upstreamEndNanos = System.nanoTime();
         record.out += response.bytesOut();
-        UpstreamConnection connection = upstream;
+        upstream.release(reusable && request.done());
         upstream = null;
-        if (connection != null) {
-            connection.detach();
-            if (reusable && request.done()) {
-                path.pool(client.eventLoop()).offer(connection);
-            } else {
-                connection.channel().close();
-            }
-        }
         lease.touch();
         releaseLease();
         request.release();
         client.flush();
-        client.exchangeEnded(!closeAfter);
+        requests.exchangeEnded(!closeAfter);
     }
 
     /** cless answers itself (the response has not begun) and closes the client connection. */
     private void fail(ClientError error, String reason) {
         stop();
-        client.refuse(error, reason);
+        requests.refuse(error, reason);
     }
 
     private void failRequest(ClientError error, String reason) {
@@ -279,7 +259,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
         record.out += response.bytesOut();
         stop();
         record.ended(outcome);
-        client.exchangeCut();
+        requests.exchangeCut();
     }
 
     /** The client went away (or its connection failed): give everything up. */
@@ -301,7 +281,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
         }
         if (acquisition.waiting()) {
             clientClosed();
-            client.close();
+            requests.exchangeCut();
         } else if (request.sent() && !request.done()) {
             failRequest(ClientError.BAD_REQUEST, "the client ended its side before the request body was complete");
         }
@@ -311,8 +291,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
         over = true;
         acquisition.cancel();
         if (upstream != null) {
-            upstream.detach();
-            upstream.channel().close();
+            upstream.release(false);
             upstream = null;
         }
         releaseLease();

@@ -10,7 +10,8 @@ import io.netty.channel.Channel;
  * takes more. Keeps the head of a request that can be sent again until the first response byte.
  */
 final class RequestForwarder {
-    private final ClientConnection client;
+    private final ClientRequests client;
+    private final InboundBytes inbound;
     private final MessageBody body;
     private final long maxBodySize;
     private final boolean replayable;
@@ -21,8 +22,9 @@ final class RequestForwarder {
     private String errorReason;
 
     /** {@code replayable}: the request has no body, or all of it is inside {@code head}. */
-    RequestForwarder(ClientConnection client, ByteBuf head, boolean replayable, long maxBodySize) {
+    RequestForwarder(ClientRequests client, ByteBuf head, boolean replayable, long maxBodySize) {
         this.client = client;
+        this.inbound = client.connection().inbound();
         this.body = client.requestBody();
         this.head = head;
         this.replayable = replayable;
@@ -54,7 +56,7 @@ final class RequestForwarder {
 
     /** Forwards what the client sent since; false when the body is malformed or too large ({@link #error()}). */
     boolean forward() {
-        ByteBuf in = client.inbound();
+        ByteBuf in = inbound.buffer();
         if (upstream == null || body.done() || in == null) {
             return true;
         }
@@ -67,7 +69,7 @@ final class RequestForwarder {
         }
         if (n > 0) {
             client.record().in += n;
-            upstream.write(client.takeInbound(n), upstream.voidPromise());
+            upstream.write(inbound.take(n), upstream.voidPromise());
             flushPending = true;
         }
         return true;

@@ -5,7 +5,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What one request did, for its access log line and its metrics: who asked for which host, where it went, the
  * status, the bytes each way, how long it took (and how much of that upstream), and how it ended. One per client
- * connection, reused for each of its requests in turn; used on the connection's event loop only.
+ * connection, reused for each of its requests in turn, and written once when each ends; used on the connection's
+ * event loop only.
  */
 final class RequestRecord {
     static final String OK = "ok";
@@ -18,6 +19,8 @@ final class RequestRecord {
     /** Answered 101: the connection became a tunnel, now closed. */
     static final String UPGRADED = "upgraded";
 
+    private final ConnectionMeters meters;
+    private boolean open;
     long startNanos;
     String host;
     String service;
@@ -32,7 +35,23 @@ final class RequestRecord {
     boolean cold;
     String outcome;
 
+    RequestRecord(ConnectionMeters meters) {
+        this.meters = meters;
+    }
+
+    /** A new request, whose head {@code head} (at {@code bytes}' reader index) began at {@code startNanos}. */
+    void start(long startNanos, cloud.cless.proxy.http1.RequestHead head, io.netty.buffer.ByteBuf bytes) {
+        start(startNanos);
+        method = head.method();
+        host = head.host();
+        in = head.length();
+        if (AccessLog.enabled()) {
+            path = head.path(bytes, bytes.readerIndex());
+        }
+    }
+
     void start(long startNanos) {
+        this.open = true;
         this.startNanos = startNanos;
         host = null;
         service = null;
@@ -46,6 +65,36 @@ final class RequestRecord {
         upstreamEndNanos = 0;
         cold = false;
         outcome = null;
+    }
+
+    boolean open() {
+        return open;
+    }
+
+    /** The request went to {@code service}: the connection counts as one of its, the request as in flight. */
+    void routed(String service) {
+        this.service = service;
+        meters.routed(service);
+    }
+
+    /** The meters of the request's service (of no service, before routing). */
+    cloud.cless.core.metrics.RequestMeters requestMeters() {
+        return meters.requests(service);
+    }
+
+    /** The request ended: counted, and written to the access log; once. */
+    void finish(java.net.SocketAddress client) {
+        if (open) {
+            open = false;
+            long now = System.nanoTime();
+            meters.answered(this, now);
+            AccessLog.write(client, this, now);
+        }
+    }
+
+    /** The request is not one to record (the admin API's). */
+    void forget() {
+        open = false;
     }
 
     /** Sets how the request ended, unless an earlier, more specific outcome was set. */

@@ -1,6 +1,7 @@
 package cloud.cless.proxy;
 
 import cloud.cless.proxy.http1.MessageBody;
+import cloud.cless.proxy.http1.RequestHead;
 import cloud.cless.proxy.http1.ResponseHead;
 import cloud.cless.proxy.http1.ResponseHeadParser;
 import cloud.cless.proxy.http1.ResponseHeadWriter;
@@ -21,6 +22,7 @@ final class ResponseForwarder {
     private final ResponseHead head = new ResponseHead();
     private final MessageBody body;
     private final ClientConnection client;
+    private final RequestHead request;
     private Exchange exchange;
     private ByteBuf pending;
     private boolean readingHead;
@@ -30,10 +32,11 @@ final class ResponseForwarder {
     private boolean wrote;
     private long out;
 
-    ResponseForwarder(ResponseHeadParser parser, int maxTrailerBytes, ClientConnection client) {
+    ResponseForwarder(ResponseHeadParser parser, int maxTrailerBytes, ClientRequests requests) {
         this.parser = parser;
         this.body = new MessageBody(maxTrailerBytes);
-        this.client = client;
+        this.client = requests.connection();
+        this.request = requests.head();
     }
 
     void begin(Exchange exchange) {
@@ -94,7 +97,7 @@ final class ResponseForwarder {
             }
             if (head.interim()) {
                 // 100 Continue and friends pass on, except to an HTTP/1.0 client (RFC 9110 15.2).
-                if (exchange.clientHttp11()) {
+                if (request.http11()) {
                     write(buf.readRetainedSlice(head.length()));
                 } else {
                     buf.skipBytes(head.length());
@@ -116,14 +119,14 @@ final class ResponseForwarder {
 
     /** Writes the final head (rewritten, or later as it came) and sets up the body; the bytes of an unchanged head. */
     private int finalHead(ByteBuf buf) {
-        switch (head.body(exchange.headRequest())) {
+        switch (head.body(request.headMethod())) {
             case ResponseHead.LENGTH -> body.length(head.contentLength());
             case ResponseHead.CHUNKED -> body.chunked();
             case ResponseHead.UNTIL_CLOSE -> body.untilClose();
             default -> body.none();
         }
         boolean close = exchange.clientClosesAfter(body.untilCloseFramed());
-        boolean http11 = exchange.clientHttp11();
+        boolean http11 = request.http11();
         int option = close ? (http11 ? ResponseHeadWriter.CLOSE : ResponseHeadWriter.KEEP_SILENT)
                 : (http11 ? ResponseHeadWriter.KEEP_SILENT : ResponseHeadWriter.KEEP_ALIVE);
         ByteBuf rewritten = ResponseHeadWriter.write(buf, buf.readerIndex(), head, exchange.coldStartMillis(), option,
@@ -171,7 +174,7 @@ final class ResponseForwarder {
     }
 
     private void switched(ByteBuf buf) {
-        if (!exchange.upgradeRequested()) {
+        if (!request.upgrade()) {
             buf.release();
             exchange.malformedResponse("101 response to a request that did not ask to upgrade");
             return;

@@ -25,13 +25,14 @@ final class Router {
         this.adminHost = path.config().adminHost();
     }
 
-    void route(ClientConnection client, RequestHead head) {
+    void route(ClientRequests client, RequestHead head) {
         String host = head.host();
         if (host != null && host.equals(adminHost)) {
             client.toAdmin();
             return;
         }
-        ByteBuf inbound = client.inbound();
+        ClientConnection connection = client.connection();
+        ByteBuf inbound = connection.inbound().buffer();
         ServiceDefinition service = host == null ? null : registry.findByHost(host);
         if (service == null) {
             inbound.skipBytes(head.length());
@@ -39,7 +40,7 @@ final class Router {
                     : "no service for host " + host, false);
             return;
         }
-        client.routed(service.name());
+        client.record().routed(service.name());
         long maxBody = path.config().maxBodySize();
         if (maxBody > 0 && head.contentLength() > maxBody) {
             client.refuse(ClientError.CONTENT_TOO_LARGE, "request body of " + head.contentLength()
@@ -49,9 +50,9 @@ final class Router {
         long length = head.contentLength();
         boolean bodyInHand = head.hasBody() && !head.chunked() && head.idempotent() && length <= MAX_REPLAYED_BODY
                 && inbound.readableBytes() - head.length() >= length;
-        ClientAddress address = client.address();
+        ClientAddress address = connection.address();
         ByteBuf upstreamHead = RequestHeadWriter.write(inbound, inbound.readerIndex(), head, address.ascii(),
-                address.trusted(), client.alloc(), bodyInHand ? (int) length : 0);
+                address.trusted(), connection.alloc(), bodyInHand ? (int) length : 0);
         inbound.skipBytes(head.length());
         if (bodyInHand) {
             // Travels inside the head's buffer, which is kept until the first response byte: a retry has it all.

@@ -68,8 +68,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         reused = true;
     }
 
-    boolean idle() {
-        return user == null;
+    /** The exchange is over: the connection goes back to its pool when it may carry another, else it closes. */
+    void release(boolean reusable) {
+        detach();
+        if (reusable) {
+            slot.pool().offer(this);
+        } else {
+            channel.close();
+        }
     }
 
     @Override

@@ -139,6 +139,10 @@ final class UpstreamPool {
             this.instanceId = instanceId;
         }
 
+        UpstreamPool pool() {
+            return UpstreamPool.this;
+        }
+
         void removeIdle(UpstreamConnection connection) {
             idle.removeFirstOccurrence(connection);
         }

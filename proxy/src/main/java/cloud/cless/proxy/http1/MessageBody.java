@@ -22,6 +22,17 @@ public final class MessageBody {
         this.chunks = new ChunkedBody(maxTrailerBytes);
     }
 
+    /** Frames the body of the request {@code head}: chunks, a length, or none (never up to the close). */
+    public void of(RequestHead head) {
+        if (head.chunked()) {
+            chunked();
+        } else if (head.contentLength() > 0) {
+            length(head.contentLength());
+        } else {
+            none();
+        }
+    }
+
     public void none() {
         set(NONE);
         done = true;

@@ -1,7 +1,5 @@
 package cloud.cless.proxy.http1;
 
-import static cloud.cless.proxy.http1.HttpBytes.ows;
-
 import java.util.Arrays;
 
 /**
@@ -159,109 +157,13 @@ public abstract class MessageHead {
         }
     }
 
-    /** Reads a {@code Content-Length} value a[from, to) (OWS trimmed); false (with the error set) when invalid. */
-    boolean contentLength(byte[] a, int from, int to) {
-        contentLengthLines++;
-        int i = from;
-        while (true) {
-            int comma = HttpBytes.indexOf(a, i, to, (byte) ',');
-            int end = comma < 0 ? to : comma;
-            int s = i;
-            int e = end;
-            while (s < e && ows(a[s])) {
-                s++;
-            }
-            while (e > s && ows(a[e - 1])) {
-                e--;
-            }
-            long value = HttpBytes.decimal(a, s, e);
-            if (value < 0) {
-                error = "invalid Content-Length '" + HttpBytes.printable(a, from, to, 32) + "'";
-                return false;
-            }
-            if (contentLength >= 0 && value != contentLength) {
-                error = "conflicting Content-Length values";
-                return false;
-            }
-            contentLength = value;
-            if (comma < 0) {
-                return true;
-            }
-            contentLengthList = true;
-            i = comma + 1;
+    /** A connection option a[s, e) that names another field, to be dropped with it (relative to the head at base). */
+    void option(int start, int end) {
+        if (optionInts == options.length) {
+            options = Arrays.copyOf(options, options.length * 2);
         }
-    }
-
-    /** Reads a {@code Transfer-Encoding} value: the codings, in order, across every such line. */
-    void transferEncoding(byte[] a, int from, int to) {
-        transferEncodingLines++;
-        codingValueLength = to - from;
-        int i = from;
-        while (i <= to) {
-            int comma = HttpBytes.indexOf(a, i, to, (byte) ',');
-            int end = comma < 0 ? to : comma;
-            int s = i;
-            int e = end;
-            while (s < e && ows(a[s])) {
-                s++;
-            }
-            while (e > s && ows(a[e - 1])) {
-                e--;
-            }
-            if (s < e) { // empty list elements are ignored (RFC 9110 5.6.1)
-                coding(a, s, e);
-            }
-            i = end + 1;
-        }
-    }
-
-    private void coding(byte[] a, int s, int e) {
-        codings++;
-        Coding coding = Coding.of(a, s, e);
-        lastCodingChunked = coding == Coding.CHUNKED;
-        if (coding == Coding.CHUNKED) {
-            chunkedCodings++;
-        } else if (coding == null) {
-            unknownCoding = true;
-        }
-        if (codingList == null) {
-            codingList = new StringBuilder(16);
-        } else {
-            codingList.append(", ");
-        }
-        codingList.append(coding == null ? "?" : coding.token);
-    }
-
-    /** Reads a {@code Connection} value: close, keep-alive, upgrade, and the names of other hop-by-hop fields. */
-    void connection(byte[] a, int base, int from, int to) {
-        int i = from;
-        while (i <= to) {
-            int comma = HttpBytes.indexOf(a, i, to, (byte) ',');
-            int end = comma < 0 ? to : comma;
-            int s = i;
-            int e = end;
-            while (s < e && ows(a[s])) {
-                s++;
-            }
-            while (e > s && ows(a[e - 1])) {
-                e--;
-            }
-            int n = e - s;
-            if (n == 5 && HttpBytes.equalsLower(a, s, Names.CLOSE)) {
-                close = true;
-            } else if (n == 10 && HttpBytes.equalsLower(a, s, Names.KEEP_ALIVE)) {
-                keepAlive = true;
-            } else if (n == 7 && HttpBytes.equalsLower(a, s, Names.UPGRADE)) {
-                upgradeOption = true;
-            } else if (n > 0) {
-                if (optionInts == options.length) {
-                    options = Arrays.copyOf(options, options.length * 2);
-                }
-                options[optionInts++] = s - base;
-                options[optionInts++] = e - base;
-            }
-            i = end + 1;
-        }
+        options[optionInts++] = start;
+        options[optionInts++] = end;
     }
 
     /**
@@ -293,28 +195,5 @@ public abstract class MessageHead {
             pos = lineEnd;
         }
         sortMarks();
-    }
-
-    /** The transfer codings cless knows; any other is refused (501), never guessed at. */
-    private enum Coding {
-        CHUNKED("chunked"), GZIP("gzip"), X_GZIP("x-gzip"), DEFLATE("deflate"), COMPRESS("compress"),
-        X_COMPRESS("x-compress");
-
-        final String token;
-        final byte[] bytes;
-
-        Coding(String token) {
-            this.token = token;
-            this.bytes = HttpBytes.ascii(token);
-        }
-
-        static Coding of(byte[] a, int s, int e) {
-            for (Coding coding : values()) {
-                if (coding.bytes.length == e - s && HttpBytes.equalsLower(a, s, coding.bytes)) {
-                    return coding;
-                }
-            }
-            return null;
-        }
     }
 }

@@ -28,17 +28,17 @@ final class RequestFields {
                 head.mark(MessageHead.HOST, lineStart, lineEnd);
             }
             case Names.CONTENT_LENGTH -> {
-                if (!head.contentLength(a, v, ve)) {
+                if (!FramingFields.contentLength(head, a, v, ve)) {
                     return false;
                 }
                 head.mark(MessageHead.CONTENT_LENGTH, lineStart, lineEnd);
             }
             case Names.TRANSFER_ENCODING -> {
-                head.transferEncoding(a, v, ve);
+                FramingFields.transferEncoding(head, a, v, ve);
                 head.mark(MessageHead.TRANSFER_ENCODING, lineStart, lineEnd);
             }
             case Names.CONNECTION -> {
-                head.connection(a, base, v, ve);
+                FramingFields.connection(head, a, base, v, ve);
                 head.mark(MessageHead.CONNECTION, lineStart, lineEnd);
             }
             case Names.KEEP_ALIVE_FIELD, Names.PROXY_CONNECTION, Names.TE ->

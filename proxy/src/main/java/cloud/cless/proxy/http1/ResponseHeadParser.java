@@ -117,14 +117,14 @@ public final class ResponseHeadParser {
         }
         switch (name) {
             case Names.CONTENT_LENGTH -> {
-                if (!head.contentLength(a, v, ve)) {
+                if (!FramingFields.contentLength(head, a, v, ve)) {
                     return false;
                 }
                 head.mark(MessageHead.CONTENT_LENGTH, lineStart, lineEnd);
             }
-            case Names.TRANSFER_ENCODING -> head.transferEncoding(a, v, ve);
+            case Names.TRANSFER_ENCODING -> FramingFields.transferEncoding(head, a, v, ve);
             case Names.CONNECTION -> {
-                head.connection(a, base, v, ve);
+                FramingFields.connection(head, a, base, v, ve);
                 head.mark(MessageHead.CONNECTION, lineStart, lineEnd);
             }
             case Names.KEEP_ALIVE_FIELD, Names.PROXY_CONNECTION -> head.mark(MessageHead.HOP_BY_HOP, lineStart, lineEnd);
