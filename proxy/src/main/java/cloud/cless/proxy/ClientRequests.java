@@ -225,9 +225,9 @@ final class ClientRequests {
     }
 
     /** The response ended; {@code keepAlive}: the connection goes on with the next request. */
-    void exchangeEnded(boolean keepAlive) {
+    void exchangeEnded(boolean keepAlive, long nowNanos) {
         exchange = null;
-        finishRecord();
+        record.finish(connection.remoteAddress(), nowNanos);
         if (!body.done() && !connection.inputEnded()) {
             // The app answered before the whole body came: the client may still be sending it.
             state = DONE;
@@ -236,7 +236,11 @@ final class ClientRequests {
             close();
         } else {
             state = READING;
-            nextRequest();
+            connection.timeouts().keepAlive(nowNanos);
+            heads.read();
+            if (state == READING || state == DISCARDING) {
+                connection.requestRead();
+            }
         }
     }
 

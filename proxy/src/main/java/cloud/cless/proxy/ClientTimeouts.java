@@ -39,13 +39,17 @@ final class ClientTimeouts implements Runnable {
     /** A head is being read: it must be complete within the header timeout (from now, if not armed already). */
     void header() {
         if (kind != HEADER) {
-            arm(HEADER, headerNanos);
+            arm(HEADER, System.nanoTime() + headerNanos);
         }
     }
 
     /** The connection idles between requests. */
     void keepAlive() {
-        arm(KEEP_ALIVE, keepAliveNanos);
+        keepAlive(System.nanoTime());
+    }
+
+    void keepAlive(long nowNanos) {
+        arm(KEEP_ALIVE, nowNanos + keepAliveNanos);
     }
 
     /** An exchange runs: no timeout. */
@@ -61,9 +65,9 @@ final class ClientTimeouts implements Runnable {
         }
     }
 
-    private void arm(int kind, long nanos) {
+    private void arm(int kind, long deadline) {
         this.kind = kind;
-        deadline = System.nanoTime() + nanos;
+        this.deadline = deadline;
         if (timer == null || timerAt - deadline > 0) {
             if (timer != null) {
                 timer.cancel(false);

@@ -200,7 +200,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     private void upstreamFailed(Throwable cause) {
         UpstreamConnection failed = upstream;
         upstream = null;
-        failed.release(false);
+        failed.release(false, 0);
         if (!response.anyByte() && failed.reused() && !retried && request.canResend()) {
             // The app closed an idle connection just as it was reused: send the request again on a new one.
             retried = true;
@@ -227,15 +227,16 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     /** The response ended: its connection goes back to the pool when both sides framed cleanly. */
     void responseEnded(boolean reusable) {
         over = true;
-        record.upstreamEndNanos = System.nanoTime();
+        long now = System.nanoTime(); // one clock read for the record, the pool and the keep-alive timer
+        record.upstreamEndNanos = now;
         record.out += response.bytesOut();
-        upstream.release(reusable && request.done());
+        upstream.release(reusable && request.done(), now);
         upstream = null;
         lease.touch();
         releaseLease();
         request.release();
         client.flush();
-        requests.exchangeEnded(!closeAfter);
+        requests.exchangeEnded(!closeAfter, now);
     }
 
     /** cless answers itself (the response has not begun) and closes the client connection. */
@@ -291,7 +292,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
         over = true;
         acquisition.cancel();
         if (upstream != null) {
-            upstream.release(false);
+            upstream.release(false, 0);
             upstream = null;
         }
         releaseLease();

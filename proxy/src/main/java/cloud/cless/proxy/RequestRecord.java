@@ -84,11 +84,14 @@ final class RequestRecord {
 
     /** The request ended: counted, and written to the access log; once. */
     void finish(java.net.SocketAddress client) {
+        finish(client, System.nanoTime());
+    }
+
+    void finish(java.net.SocketAddress client, long nowNanos) {
         if (open) {
             open = false;
-            long now = System.nanoTime();
-            meters.answered(this, now);
-            AccessLog.write(client, this, now);
+            meters.answered(this, nowNanos);
+            AccessLog.write(client, this, nowNanos);
         }
     }
 

@@ -129,17 +129,18 @@ final class ResponseForwarder {
         boolean http11 = request.http11();
         int option = close ? (http11 ? ResponseHeadWriter.CLOSE : ResponseHeadWriter.KEEP_SILENT)
                 : (http11 ? ResponseHeadWriter.KEEP_SILENT : ResponseHeadWriter.KEEP_ALIVE);
-        ByteBuf rewritten = ResponseHeadWriter.write(buf, buf.readerIndex(), head, exchange.coldStartMillis(), option,
-                client.alloc());
         readingHead = false;
         headWritten = true;
         exchange.responseHead(head.status());
-        buf.skipBytes(head.length());
-        if (rewritten != null) {
-            write(rewritten);
-            return 0;
+        int length = ResponseHeadWriter.rewriteInPlace(buf, head, exchange.coldStartMillis(), option);
+        if (length >= 0) {
+            buf.skipBytes(length);
+            return length; // goes out with the body bytes that follow it, in one buffer
         }
-        return head.length(); // goes out with the body bytes that follow it, in one buffer
+        write(ResponseHeadWriter.write(buf, buf.readerIndex(), head, exchange.coldStartMillis(), option,
+                client.alloc()));
+        buf.skipBytes(head.length());
+        return 0;
     }
 
     private void forwardBody(ByteBuf buf, int headPrefix) {

@@ -69,10 +69,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** The exchange is over: the connection goes back to its pool when it may carry another, else it closes. */
-    void release(boolean reusable) {
+    void release(boolean reusable, long nowNanos) {
         detach();
         if (reusable) {
-            slot.pool().offer(this);
+            slot.pool().offer(this, nowNanos);
         } else {
             channel.close();
         }

@@ -71,7 +71,7 @@ final class UpstreamPool {
     }
 
     /** A connection whose exchange ended cleanly: kept idle for the next request, or closed. */
-    void offer(UpstreamConnection connection) {
+    void offer(UpstreamConnection connection, long nowNanos) {
         Slot slot = connection.slot();
         Slot current = slots.get(slot.address);
         if (current == null && !slot.retired && !closed) {
@@ -82,7 +82,7 @@ final class UpstreamPool {
             connection.channel().close();
             return;
         }
-        connection.idleSinceNanos = System.nanoTime();
+        connection.idleSinceNanos = nowNanos;
         slot.idle.addFirst(connection);
         if (sweep == null) {
             sweep = loop.schedule(this::sweep, idleNanos, TimeUnit.NANOSECONDS);

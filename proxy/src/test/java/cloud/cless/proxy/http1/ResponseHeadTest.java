@@ -126,6 +126,34 @@ class ResponseHeadTest {
     }
 
     @Test
+    void rewritesInPlaceWhenTheNewHeadFitsAndSaysSoWhenItDoesNot() {
+        String text = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+        ByteBuf in = Unpooled.directBuffer().writeBytes(text.getBytes(StandardCharsets.ISO_8859_1));
+        try {
+            ResponseHead head = new ResponseHead();
+            assertThat(parser.parse(in, head)).isEqualTo(Verdict.COMPLETE);
+            int length = ResponseHeadWriter.rewriteInPlace(in, head, -1, ResponseHeadWriter.CLOSE);
+            assertThat(in.toString(StandardCharsets.ISO_8859_1))
+                    .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            assertThat(length).isEqualTo(in.readableBytes() - 2);
+        } finally {
+            in.release();
+        }
+        ByteBuf tight = Unpooled.directBuffer().writeBytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        try {
+            ResponseHead head = new ResponseHead();
+            assertThat(parser.parse(tight, head)).isEqualTo(Verdict.COMPLETE);
+            assertThat(ResponseHeadWriter.rewriteInPlace(tight, head, -1, ResponseHeadWriter.KEEP_SILENT))
+                    .isEqualTo(head.length());
+            assertThat(ResponseHeadWriter.rewriteInPlace(tight, head, 12, ResponseHeadWriter.CLOSE)).isEqualTo(-1);
+            assertThat(tight.readerIndex()).isZero();
+        } finally {
+            tight.release();
+        }
+    }
+
+    @Test
     void keepsUpgradeAndConnectionOnA101() {
         String text = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
         assertThat(rewrite(text, -1, ResponseHeadWriter.KEEP_SILENT)).isNull();
