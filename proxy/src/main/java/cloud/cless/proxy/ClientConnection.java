@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -220,10 +221,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
     void close() {
         stopReading();
         Channel channel = ctx.channel();
-        if (channel.isActive()) {
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        if (channel.isActive() && pending != null && pending.totalPendingWriteBytes() > 0) {
+            flushPending = false;
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         } else {
-            channel.close();
+            channel.close(); // everything went out already: no empty write to wait for
         }
     }
 
