@@ -58,6 +58,20 @@ class ForwardingTest {
     }
 
     @Test
+    void aTrustedProxysForwardedFieldsAreKeptAndItsChainExtended() throws Exception {
+        proxy.start(ProxyFixture.config().withTrustedProxies(TrustedProxies.parse(java.util.List.of("127.0.0.0/8"))));
+        backend((request, socket, in, out) -> write(out, ok("hi")));
+        try (TestClient client = proxy.client()) {
+            client.send("GET / HTTP/1.1\r\nHost: hello.localhost\r\nX-Forwarded-For: 203.0.113.9\r\n"
+                    + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\n\r\n").response();
+        }
+        HttpBackend.Request seen = backend.requests.get(0);
+        assertThat(seen.header("X-Forwarded-For")).isEqualTo("203.0.113.9, 127.0.0.1");
+        assertThat(seen.header("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(seen.header("X-Forwarded-Host")).isEqualTo("shop.example");
+    }
+
+    @Test
     void servesSeveralRequestsOnOneConnectionEachUnderItsOwnLease() throws Exception {
         backend((request, socket, in, out) -> write(out, ok("answer to " + request.body())));
         try (TestClient client = proxy.client()) {
