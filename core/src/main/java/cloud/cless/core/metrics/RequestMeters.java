@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RequestMeters {
     /** From a cached response on loopback to a minute-long cold start or upload. */
-    private static final Duration[] DURATION_BUCKETS = seconds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+    private static final Duration[] DURATION_BUCKETS = ServiceMeters.seconds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
             0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60);
 
     private final Counter[] byClass = new Counter[6];
@@ -73,13 +73,5 @@ public final class RequestMeters {
                 .description("Upstream connections requests went over: opened for them, or reused from the pool")
                 .tags(ClessMetrics.SERVICE, service, "reused", reused)
                 .register(registry);
-    }
-
-    private static Duration[] seconds(double... values) {
-        Duration[] durations = new Duration[values.length];
-        for (int i = 0; i < values.length; i++) {
-            durations[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
-        }
-        return durations;
     }
 }

@@ -48,17 +48,26 @@ final class HeadBytes {
         return -1;
     }
 
+    /** Parses a complete head held in a plain array, from index {@code base}. */
+    interface ArrayParser<H extends MessageHead> {
+        Verdict parse(byte[] a, int base, int length, H head);
+    }
+
     /**
-     * This thread's scratch array holding a copy of buf[start, start + length) from index 0. Callers use the
-     * buffer's own array instead when it has one.
+     * Runs {@code parser} over buf[start, start + length): over the buffer's own array when it has one, else over a
+     * copy in this thread's scratch array.
      */
-    byte[] copy(ByteBuf buf, int start, int length) {
+    <H extends MessageHead> Verdict parse(ByteBuf buf, int start, int length, H head, ArrayParser<H> parser) {
+        head.length = length;
+        if (buf.hasArray()) {
+            return parser.parse(buf.array(), buf.arrayOffset() + start, length, head);
+        }
         byte[] a = scratch.get();
         if (a.length < length) {
             a = new byte[Math.max(length, a.length * 2)];
             scratch.set(a);
         }
         buf.getBytes(start, a, 0, length);
-        return a;
+        return parser.parse(a, 0, length, head);
     }
 }

@@ -84,12 +84,7 @@ public final class RequestHeadParser {
             head.scanned = Math.max(0, readable - 3);
             return Verdict.INCOMPLETE;
         }
-        int length = end - start;
-        head.length = length;
-        if (buf.hasArray()) {
-            return parseHead(buf.array(), buf.arrayOffset() + start, length, head);
-        }
-        return parseHead(bytes.copy(buf, start, length), 0, length, head);
+        return bytes.parse(buf, start, end - start, head, RequestHeadParser::parseHead);
     }
 
     private static Verdict parseHead(byte[] a, int base, int length, RequestHead head) {
