@@ -103,6 +103,12 @@ final class ClientRequests {
     }
 
     void timedOut(int kind) {
+        if (state == DISCARDING) {
+            log.debug("Closing {}: the body of an answered request did not come within {} ms",
+                    connection.remoteAddress(), path.config().keepAliveTimeout().toMillis());
+            close();
+            return;
+        }
         if (state != READING) {
             return;
         }
@@ -184,6 +190,7 @@ final class ClientRequests {
         connection.write(answer);
         connection.flushSoon();
         state = DISCARDING;
+        connection.timeouts().keepAlive();
         discard();
     }
 
@@ -217,10 +224,13 @@ final class ClientRequests {
         }
         if (n > 0) {
             bytes.skipBytes(n);
+            connection.timeouts().keepAlive(); // a body that keeps coming may take its time
         }
         if (body.done()) {
             state = READING;
             nextRequest();
+        } else {
+            connection.requestRead(); // the rest of the body is still to come, within the keep-alive timeout
         }
     }
 

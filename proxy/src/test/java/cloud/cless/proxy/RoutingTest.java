@@ -120,6 +120,22 @@ class RoutingTest {
     }
 
     @Test
+    void aBodyThatArrivesAfterA503IsDroppedAndTheConnectionGoesOn() throws Exception {
+        proxy.instances.answer((service, loop) -> {
+            io.netty.util.concurrent.Promise<cloud.cless.core.instance.InstanceLease> later = loop.newPromise();
+            loop.schedule(() -> later.setFailure(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "queue full")),
+                    50, java.util.concurrent.TimeUnit.MILLISECONDS);
+            return later;
+        });
+        try (TestClient client = proxy.client()) {
+            client.send("PUT / HTTP/1.1\r\nHost: hello.localhost\r\nContent-Length: 10\r\n\r\n");
+            assertThat(client.response().status()).isEqualTo(503);
+            client.send("0123456789" + get("nosuch.localhost", "/next"));
+            assertThat(client.response().status()).isEqualTo(404);
+        }
+    }
+
+    @Test
     void aServiceDeletedAfterRoutingIs404() throws Exception {
         proxy.instances.answer((service, loop) -> loop.newFailedFuture(
                 new AcquireFailure(AcquireFailure.Reason.NOT_FOUND, "service hello was deleted")));
