@@ -41,6 +41,7 @@ final class ResponseForwarder {
 
     void begin(Exchange exchange) {
         release();
+        head.reset(); // no scan position left from a response cut short
         this.exchange = exchange;
         readingHead = true;
         headWritten = false;

@@ -50,7 +50,7 @@ public abstract class MessageHead {
     String error;
 
     /** Forgets the previous message. */
-    void reset() {
+    public void reset() {
         length = 0;
         markInts = 0;
         contentLength = -1;

@@ -40,7 +40,7 @@ public final class RequestHead extends MessageHead {
     private String lastHost;
 
     @Override
-    void reset() {
+    public void reset() {
         super.reset();
         method = null;
         absoluteForm = false;

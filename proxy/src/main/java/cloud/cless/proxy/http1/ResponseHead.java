@@ -18,7 +18,7 @@ public final class ResponseHead extends MessageHead {
     int scanned;
 
     @Override
-    void reset() {
+    public void reset() {
         super.reset();
         status = 0;
         http11 = false;
