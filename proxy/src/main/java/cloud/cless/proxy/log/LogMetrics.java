@@ -14,12 +14,19 @@ public final class LogMetrics {
     private LogMetrics() {
     }
 
-    /** Binds the counts of every such appender on the root logger; does nothing when logback is not in use. */
+    /**
+     * Binds the counts of every such appender on the root logger; does nothing when logback is not the log (it may
+     * be absent from the classpath, as in the benchmarks' jar: its classes are touched only when it is there).
+     */
     public static void bind(MeterRegistry registry) {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            return;
+        Object factory = LoggerFactory.getILoggerFactory();
+        if ("ch.qos.logback.classic.LoggerContext".equals(factory.getClass().getName())) {
+            bindAppenders(registry, factory);
         }
-        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    }
+
+    private static void bindAppenders(MeterRegistry registry, Object factory) {
+        Logger root = ((LoggerContext) factory).getLogger(Logger.ROOT_LOGGER_NAME);
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
             if (it.next() instanceof CountingAsyncAppender appender) {
                 bind(registry, appender);
