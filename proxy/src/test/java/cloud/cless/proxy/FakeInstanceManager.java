@@ -11,28 +11,71 @@ import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
-/** An InstanceManager double: hands out leases to a fixed address, or fails, as a test tells it. */
+/**
+ * An InstanceManager double: hands out leases to an address per service (one instance each, with one retirement
+ * stage, as a real instance has), or fails, as a test tells it. Counts every lease it made.
+ */
 final class FakeInstanceManager implements InstanceManager {
     final List<TestLease> leases = new CopyOnWriteArrayList<>();
+    private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+    private final Map<InetSocketAddress, CompletableFuture<Void>> retirements = new ConcurrentHashMap<>();
+    private volatile long coldStartWaitMillis = -1;
     private volatile BiFunction<ServiceDefinition, EventLoop, Future<InstanceLease>> behaviour =
-            (service, loop) -> loop.newFailedFuture(new IllegalStateException("no behaviour set"));
+            (service, loop) -> {
+                InetSocketAddress address = addresses.get(service.name());
+                return address == null
+                        ? loop.newFailedFuture(new IllegalStateException("no address for " + service.name()))
+                        : loop.newSucceededFuture(newLease(address));
+            };
 
+    /** Every service's leases go to {@code address}. */
     void leaseTo(InetSocketAddress address) {
         behaviour = (service, loop) -> loop.newSucceededFuture(newLease(address));
+    }
+
+    /** Leases of {@code service} go to {@code address} (the default behaviour, unless a test set another). */
+    void leaseTo(String service, InetSocketAddress address) {
+        addresses.put(service, address);
     }
 
     void answer(BiFunction<ServiceDefinition, EventLoop, Future<InstanceLease>> behaviour) {
         this.behaviour = behaviour;
     }
 
+    /** Leases from now on say they waited this long for a cold start. */
+    void coldStartWait(long millis) {
+        coldStartWaitMillis = millis;
+    }
+
+    /** The instance at {@code address} takes no more leases. */
+    void retire(InetSocketAddress address) {
+        retirements.computeIfAbsent(address, a -> new CompletableFuture<>()).complete(null);
+    }
+
     TestLease newLease(InetSocketAddress address) {
-        TestLease lease = new TestLease(address, "i" + leases.size());
+        TestLease lease = new TestLease(address, "i" + address.getPort(),
+                retirements.computeIfAbsent(address, a -> new CompletableFuture<>()), coldStartWaitMillis);
         leases.add(lease);
         return lease;
+    }
+
+    /** Waits until every lease made so far was released exactly once, and {@code count} were made. */
+    void awaitReleased(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline
+                && (leases.size() < count || leases.stream().anyMatch(l -> l.releases.get() == 0))) {
+            Thread.sleep(5);
+        }
+        org.assertj.core.api.Assertions.assertThat(leases).hasSize(count);
+        org.assertj.core.api.Assertions.assertThat(leases)
+                .allSatisfy(l -> org.assertj.core.api.Assertions.assertThat(l.releases.get()).isEqualTo(1));
     }
 
     @Override

@@ -28,6 +28,7 @@ public final class ClessMetrics {
     private final MeterRegistry registry;
     private final Map<String, ServiceMeters> services = new ConcurrentHashMap<>();
     private final Map<String, RevisionMeters> revisions = new ConcurrentHashMap<>();
+    private final Map<String, RequestMeters> requests = new ConcurrentHashMap<>();
     /** Revisions whose instances-by-state gauges are published, to their service. */
     private final Map<String, String> trackedInstances = new ConcurrentHashMap<>();
 
@@ -50,6 +51,15 @@ public final class ClessMetrics {
         RevisionMeters meters = revisions.get(revision);
         return meters != null ? meters
                 : revisions.computeIfAbsent(revision, r -> new RevisionMeters(registry, service, r));
+    }
+
+    /**
+     * The per-request meters of one service ({@link #NO_SERVICE} for requests no service took), made on first use.
+     * Resolve once per request at most, not per read.
+     */
+    public RequestMeters requests(String service) {
+        RequestMeters meters = requests.get(service);
+        return meters != null ? meters : requests.computeIfAbsent(service, n -> new RequestMeters(registry, n));
     }
 
     /**
@@ -90,6 +100,7 @@ public final class ClessMetrics {
         trackedInstances.values().removeIf(service::equals);
         services.remove(service);
         revisions.values().removeIf(meters -> meters.service().equals(service));
+        requests.remove(service);
         for (Meter meter : registry.getMeters()) {
             if (service.equals(meter.getId().getTag(SERVICE))) {
                 registry.remove(meter);
