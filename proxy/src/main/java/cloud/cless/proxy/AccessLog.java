@@ -27,10 +27,10 @@ final class AccessLog {
             return;
         }
         long upstream = r.upstreamMillis(now);
-        access.info("client={} host={} service={} instance={} method={} path={} status={} in={} out={} ms={}"
-                        + " upstream_ms={} cold={} outcome={}",
-                client(client), dash(r.host), dash(r.service), dash(r.instance), dash(r.method), dash(r.path),
-                r.status == 0 ? "-" : Integer.toString(r.status), r.in, r.out,
+        access.info("client={} host={} service={} revision={} instance={} method={} path={} status={} in={} out={}"
+                        + " ms={} upstream_ms={} cold={} outcome={}",
+                client(client), dash(r.host), dash(r.service), dash(r.revision), dash(r.instance), dash(r.method),
+                dash(r.path), r.status == 0 ? "-" : Integer.toString(r.status), r.in, r.out,
                 TimeUnit.NANOSECONDS.toMillis(r.elapsedNanos(now)), upstream < 0 ? "-" : Long.toString(upstream),
                 r.cold ? 1 : 0, r.outcome == null ? RequestRecord.OK : r.outcome);
     }

@@ -2,7 +2,8 @@ package cloud.cless.proxy;
 
 import cloud.cless.core.instance.AcquireFailure;
 import cloud.cless.core.instance.InstanceLease;
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.Revision;
+import cloud.cless.core.service.Route;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
@@ -11,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Third step: leases an instance of the routed service for one request and gets a connection to it, an idle one
+ * Third step: leases an instance of the routed revision for one request (the lifecycle places it by the traffic as
+ * it is now, should it have moved since routing) and gets a connection to it, an idle one
  * from this event loop's pool, else a new one opened on the same loop. A connect that fails (nothing was sent yet)
  * is retried once on a new lease: a refused connect reports the instance as gone first, a timed-out one does not
  * (an instance too busy to accept is not a broken one). Cancelling gives the request's place up at once.
@@ -28,7 +30,9 @@ final class Acquisition {
     }
 
     private final RequestPath path;
-    private final ServiceDefinition service;
+    private final Route route;
+    private final Revision revision;
+    private final String service;
     private final String host;
     private final EventLoop loop;
     private final UpstreamPool pool;
@@ -37,9 +41,11 @@ final class Acquisition {
     private boolean retried;
     private boolean cancelled;
 
-    Acquisition(RequestPath path, ServiceDefinition service, String host, EventLoop loop, Callback callback) {
+    Acquisition(RequestPath path, Route route, Revision revision, String host, EventLoop loop, Callback callback) {
         this.path = path;
-        this.service = service;
+        this.route = route;
+        this.revision = revision;
+        this.service = route.service().name();
         this.host = host;
         this.loop = loop;
         this.pool = path.pool(loop);
@@ -47,7 +53,7 @@ final class Acquisition {
     }
 
     void start() {
-        Future<InstanceLease> acquired = path.instances().acquire(service, loop);
+        Future<InstanceLease> acquired = path.instances().acquire(route, revision, loop);
         if (acquired.isDone()) {
             leased(acquired); // a warm instance: no listener, no wait
         } else {
@@ -121,13 +127,14 @@ final class Acquisition {
         lease.release();
         if (!retried) {
             retried = true;
-            log.debug("Connecting to service {} instance {} at {} failed ({}); retrying once", service.name(),
-                    lease.instanceId(), lease.address(), cause.getMessage());
+            log.debug("Connecting to service {} (revision {}) instance {} at {} failed ({}); retrying once", service,
+                    lease.revision(), lease.instanceId(), lease.address(), cause.getMessage());
             start();
             return;
         }
-        callback.acquireFailed(ClientError.BAD_GATEWAY, "connecting to service " + service.name() + " instance "
-                + lease.instanceId() + " at " + lease.address() + " failed: " + cause.getMessage(), false);
+        callback.acquireFailed(ClientError.BAD_GATEWAY, "connecting to service " + service + " (revision "
+                + lease.revision() + ") instance " + lease.instanceId() + " at " + lease.address() + " failed: "
+                + cause.getMessage(), false);
     }
 
     private void failed(Throwable cause) {
@@ -139,25 +146,26 @@ final class Acquisition {
                 case NOT_FOUND -> ClientError.NOT_FOUND;
             };
             String reason = switch (failure.reason()) {
-                case START_FAILED -> "service " + service.name() + startedFrom() + " could not be started: "
+                case START_FAILED -> "service " + service + startedFrom() + " could not be started: "
                         + failure.getMessage();
-                case STARTUP_TIMEOUT -> "service " + service.name() + " was not ready in time: "
-                        + failure.getMessage();
-                case UNAVAILABLE -> "service " + service.name() + " is unavailable: " + failure.getMessage();
+                case STARTUP_TIMEOUT -> "service " + service + " (revision " + revision.name()
+                        + ") was not ready in time: " + failure.getMessage();
+                case UNAVAILABLE -> "service " + service + " is unavailable: " + failure.getMessage();
                 case NOT_FOUND -> "no service for host " + host + ": " + failure.getMessage();
             };
             // A failure the lifecycle logged (a failed cold start, an engine outage) is not logged again for every
             // request it failed; one it did not (a full queue) is logged here.
             callback.acquireFailed(error, reason, failure.logged());
         } else {
-            log.debug("Unexpected failure acquiring an instance of service {}", service.name(), cause);
-            callback.acquireFailed(ClientError.BAD_GATEWAY, "service " + service.name() + " could not be reached: "
-                    + cause, false);
+            log.debug("Unexpected failure acquiring an instance of service {} (revision {})", service,
+                    revision.name(), cause);
+            callback.acquireFailed(ClientError.BAD_GATEWAY, "service " + service + " (revision " + revision.name()
+                    + ") could not be reached: " + cause, false);
         }
     }
 
     private String startedFrom() {
-        String image = service.imageReference();
-        return image == null ? "" : " (image " + image + ")";
+        String image = revision.spec().imageReference();
+        return " (revision " + revision.name() + (image == null ? "" : ", image " + image) + ")";
     }
 }

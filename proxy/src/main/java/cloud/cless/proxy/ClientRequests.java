@@ -63,12 +63,14 @@ final class ClientRequests {
 
     /**
      * Whether the client should be read: for a head or a body to forward or drop; during a response only to hold
-     * a pipelined head (up to a bound) and to notice the client leaving; never while a request awaits its lease.
+     * a pipelined head (up to a bound) and to notice the client leaving; while a request awaits its lease only on a
+     * transport that sees a client leave by reading alone (up to the same bound).
      */
     boolean wantsRead() {
         return switch (state) {
             case READING, DISCARDING -> !connection.inputEnded();
-            case EXCHANGING -> exchange.wantsClientBytes() || exchange.requestSent() && !connection.inputEnded()
+            case EXCHANGING -> exchange.wantsClientBytes() || (exchange.requestSent()
+                    || path.watchesWaitingClients() && exchange.awaitingLease()) && !connection.inputEnded()
                     && connection.inbound().readable() < path.config().maxHeaderSize();
             default -> false;
         };
@@ -228,7 +230,7 @@ final class ClientRequests {
         }
         if (body.done()) {
             state = READING;
-            nextRequest();
+            nextRequest(System.nanoTime());
         } else {
             connection.requestRead(); // the rest of the body is still to come, within the keep-alive timeout
         }
@@ -246,11 +248,7 @@ final class ClientRequests {
             close();
         } else {
             state = READING;
-            connection.timeouts().keepAlive(nowNanos);
-            heads.read();
-            if (state == READING || state == DISCARDING) {
-                connection.requestRead();
-            }
+            nextRequest(nowNanos);
         }
     }
 
@@ -261,12 +259,10 @@ final class ClientRequests {
         close();
     }
 
-    private void nextRequest() {
-        connection.timeouts().keepAlive();
+    private void nextRequest(long nowNanos) {
+        connection.timeouts().keepAlive(nowNanos);
         heads.read();
-        if (state == READING || state == DISCARDING) {
-            connection.requestRead();
-        }
+        connection.requestRead(); // when the next head or body is due, or a request that waits is watched
     }
 
     /** The app answered 101: the connection becomes a byte tunnel, which holds the lease until it closes. */

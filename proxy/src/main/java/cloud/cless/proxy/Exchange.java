@@ -1,7 +1,8 @@
 package cloud.cless.proxy;
 
 import cloud.cless.core.instance.InstanceLease;
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.Revision;
+import cloud.cless.core.service.Route;
 import cloud.cless.proxy.http1.RequestHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -22,8 +23,6 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
 
     private final ClientRequests requests;
     private final ClientConnection client;
-    private final RequestPath path;
-    private final ServiceDefinition service;
     private final RequestHead head;
     private final ResponseForwarder response;
     private final RequestRecord record;
@@ -36,18 +35,20 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     private boolean closeAfter;
     private boolean over;
 
-    /** {@code replayable}: the request has no body, or all of it is inside {@code upstreamHead}. */
-    Exchange(ClientRequests requests, RequestPath path, ServiceDefinition service, ByteBuf upstreamHead,
+    /**
+     * @param route      where the request's host led
+     * @param revision   the revision routing chose for it
+     * @param replayable the request has no body, or all of it is inside {@code upstreamHead}
+     */
+    Exchange(ClientRequests requests, RequestPath path, Route route, Revision revision, ByteBuf upstreamHead,
              boolean replayable) {
         this.requests = requests;
         this.client = requests.connection();
-        this.path = path;
-        this.service = service;
         this.head = requests.head();
         this.response = requests.response();
         this.record = requests.record();
         this.request = new RequestForwarder(requests, upstreamHead, replayable, path.config().maxBodySize());
-        this.acquisition = new Acquisition(path, service, head.host(), client.eventLoop(), this);
+        this.acquisition = new Acquisition(path, route, revision, head.host(), client.eventLoop(), this);
     }
 
     void start() {
@@ -65,7 +66,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
             coldStartMillis = lease.coldStartWaitMillis();
         }
         record.cold = coldStartMillis >= 0;
-        record.instance = lease.instanceId();
+        record.served(lease.revision(), lease.instanceId());
         if (record.upstreamStartNanos == 0) {
             record.upstreamStartNanos = System.nanoTime();
         }
@@ -102,6 +103,11 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     /** The client should be read now: body is due and the upstream takes it. */
     boolean wantsClientBytes() {
         return !over && request.wantsBytes();
+    }
+
+    /** Whether the request waits for its lease (a cold start, the queue). */
+    boolean awaitingLease() {
+        return acquisition.waiting();
     }
 
     /** The request went out whole: reading ahead only holds a pipelined head, or notices the client leaving. */
@@ -185,8 +191,7 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
     }
 
     void malformedResponse(String reason) {
-        String what = "service " + service.name() + " instance " + record.instance + " sent a malformed response: "
-                + reason;
+        String what = record.upstream() + " sent a malformed response: " + reason;
         if (response.headWritten()) {
             log.warn("{} (host {}); closing the client connection", what, head.host());
             cut(RequestRecord.UPSTREAM_FAILED);
@@ -204,8 +209,8 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
         if (!response.anyByte() && failed.reused() && !retried && request.canResend()) {
             // The app closed an idle connection just as it was reused: send the request again on a new one.
             retried = true;
-            log.debug("Reused connection to service {} instance {} failed before answering ({}); retrying once",
-                    service.name(), record.instance, cause == null ? "closed" : cause.toString());
+            log.debug("Reused connection to {} failed before answering ({}); retrying once", record.upstream(),
+                    cause == null ? "closed" : cause.toString());
             InstanceLease held = lease;
             lease = null;
             request.unsent();
@@ -213,15 +218,14 @@ final class Exchange implements Acquisition.Callback, UpstreamConnection.User {
             return;
         }
         if (response.headWritten()) {
-            log.debug("Service {} instance {} failed during a response ({})", service.name(), record.instance,
+            log.debug("{} failed during a response ({})", record.upstream(),
                     cause == null ? "closed" : cause.toString());
             cut(RequestRecord.UPSTREAM_FAILED);
             return;
         }
         String why = cause == null ? "closed the connection" : cause instanceof IOException ? cause.getMessage()
                 : cause.toString();
-        fail(ClientError.BAD_GATEWAY, "service " + service.name() + " instance " + record.instance
-                + " failed before answering: " + why);
+        fail(ClientError.BAD_GATEWAY, record.upstream() + " failed before answering: " + why);
     }
 
     /** The response ended: its connection goes back to the pool when both sides framed cleanly. */

@@ -48,7 +48,7 @@ public final class ProxyServer implements AutoCloseable {
         this.group = group;
         this.path = new RequestPath(config, registry, instances, adminRoute,
                 new UpstreamConnector(transport.socketChannelClass(), config.connectTimeout(), config.waterMark()),
-                metrics, group);
+                metrics, group, transport.seesHangUpOnlyByReading());
     }
 
     /**

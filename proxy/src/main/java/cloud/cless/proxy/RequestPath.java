@@ -42,9 +42,15 @@ final class RequestPath {
     private final ClessMetrics metrics;
     private final Router router;
     private final Map<EventExecutor, UpstreamPool> pools = new IdentityHashMap<>();
+    private final boolean watchesWaitingClients;
 
+    /**
+     * @param watchesWaitingClients read (a bounded amount) from a client whose request awaits its lease, to notice
+     *                              it leaving: for a transport that sees a hang-up by reading alone
+     */
     RequestPath(ProxyConfig config, ServiceRegistry registry, InstanceManager instances, AdminRoute adminRoute,
-                UpstreamConnector connector, ClessMetrics metrics, EventLoopGroup group) {
+                UpstreamConnector connector, ClessMetrics metrics, EventLoopGroup group,
+                boolean watchesWaitingClients) {
         this.config = config;
         this.requestParser = new RequestHeadParser(config.maxHeaderSize());
         this.errors = new ClientErrors(config.errorLinger(), config.retryAfterSeconds(), metrics);
@@ -54,6 +60,7 @@ final class RequestPath {
         this.connector = connector;
         this.metrics = metrics;
         this.router = new Router(this);
+        this.watchesWaitingClients = watchesWaitingClients;
         for (EventExecutor executor : group) {
             pools.put(executor, new UpstreamPool((EventLoop) executor, config.upstreamIdleTimeout(),
                     config.maxIdlePerInstance()));
@@ -102,6 +109,11 @@ final class RequestPath {
 
     Router router() {
         return router;
+    }
+
+    /** Whether a client whose request awaits its lease is read from, to notice it leaving. */
+    boolean watchesWaitingClients() {
+        return watchesWaitingClients;
     }
 
     /** The pool of {@code loop}, one of the group's loops. */

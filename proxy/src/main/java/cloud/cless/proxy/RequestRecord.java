@@ -3,7 +3,8 @@ package cloud.cless.proxy;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What one request did, for its access log line and its metrics: who asked for which host, where it went, the
+ * What one request did, for its access log line and its metrics: who asked for which host, where it went (service,
+ * revision, instance), the
  * status, the bytes each way, how long it took (and how much of that upstream), and how it ended. One per client
  * connection, reused for each of its requests in turn, and written once when each ends; used on the connection's
  * event loop only.
@@ -24,6 +25,8 @@ final class RequestRecord {
     long startNanos;
     String host;
     String service;
+    /** The revision routing chose, then the one whose instance served (they differ when the traffic moved). */
+    String revision;
     String instance;
     String method;
     String path;
@@ -55,6 +58,7 @@ final class RequestRecord {
         this.startNanos = startNanos;
         host = null;
         service = null;
+        revision = null;
         instance = null;
         method = null;
         path = null;
@@ -71,15 +75,30 @@ final class RequestRecord {
         return open;
     }
 
-    /** The request went to {@code service}: the connection counts as one of its, the request as in flight. */
-    void routed(String service) {
+    /**
+     * The request went to {@code revision} of {@code service}: the connection counts as one of the service's, the
+     * request as in flight on the revision.
+     */
+    void routed(String service, String revision) {
         this.service = service;
-        meters.routed(service);
+        this.revision = revision;
+        meters.routed(service, revision);
     }
 
-    /** The meters of the request's service (of no service, before routing). */
+    /** An instance of {@code revision} took the request. */
+    void served(String revision, String instance) {
+        this.revision = revision;
+        this.instance = instance;
+    }
+
+    /** The instance that served, for messages: {@code service hello (revision hello-00002) instance 3f2a9c1e}. */
+    String upstream() {
+        return "service " + service + " (revision " + revision + ") instance " + instance;
+    }
+
+    /** The meters of the request's revision (of no service, before routing). */
     cloud.cless.core.metrics.RequestMeters requestMeters() {
-        return meters.requests(service);
+        return meters.requests(service, revision);
     }
 
     /** The request ended: counted, and written to the access log; once. */

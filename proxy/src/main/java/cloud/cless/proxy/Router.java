@@ -1,15 +1,19 @@
 package cloud.cless.proxy;
 
-import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.Revision;
+import cloud.cless.core.service.Route;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.proxy.http1.RequestHead;
 import cloud.cless.proxy.http1.RequestHeadWriter;
 import io.netty.buffer.ByteBuf;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Second step: routes one request by its own Host. The admin host hands the connection to the admin API; a
- * service's host starts an {@link Exchange} with that service (the head rewritten for upstream right away, so the
- * client's bytes are free while the lease is awaited); any other host is a 404 for this request alone.
+ * service's host, or the host of one of its tags ({@code <tag>--<host>}), starts an {@link Exchange} with a revision
+ * of that service: the tag's, else one drawn from the traffic split for this request alone (the head is rewritten
+ * for upstream right away, so the client's bytes are free while the lease is awaited); any other host is a 404 for
+ * this request alone.
  */
 final class Router {
     /** A body this small, of an idempotent request and read with its head, is kept for a retry. */
@@ -33,14 +37,16 @@ final class Router {
         }
         ClientConnection connection = client.connection();
         ByteBuf inbound = connection.inbound().buffer();
-        ServiceDefinition service = host == null ? null : registry.findByHost(host);
-        if (service == null) {
+        Route route = host == null ? null : registry.route(host);
+        if (route == null) {
             inbound.skipBytes(head.length());
             client.answer(ClientError.NOT_FOUND, host == null ? "the request names no host"
                     : "no service for host " + host, false);
             return;
         }
-        client.record().routed(service.name());
+        // The event loop's own generator: no lock, no allocation.
+        Revision revision = route.revision(ThreadLocalRandom.current());
+        client.record().routed(route.service().name(), revision.name());
         long maxBody = path.config().maxBodySize();
         if (maxBody > 0 && head.contentLength() > maxBody) {
             client.refuse(ClientError.CONTENT_TOO_LARGE, "request body of " + head.contentLength()
@@ -60,6 +66,6 @@ final class Router {
             client.record().in += length;
             client.requestBody().none();
         }
-        client.exchange(new Exchange(client, path, service, upstreamHead, !head.hasBody() || bodyInHand));
+        client.exchange(new Exchange(client, path, route, revision, upstreamHead, !head.hasBody() || bodyInHand));
     }
 }

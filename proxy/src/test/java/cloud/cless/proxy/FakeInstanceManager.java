@@ -20,10 +20,14 @@ import java.util.function.BiFunction;
 
 /**
  * An InstanceManager double: hands out leases to an address per service (one instance each, with one retirement
- * stage, as a real instance has), or fails, as a test tells it. Counts every lease it made.
+ * stage, as a real instance has), or fails, as a test tells it. Counts every lease it made, and records the
+ * revision each acquire asked for (a lease is on the revision last asked for).
  */
 final class FakeInstanceManager implements InstanceManager {
     final List<TestLease> leases = new CopyOnWriteArrayList<>();
+    /** The revision of every acquire, in order; the name of the tag after a {@code #} when the host was a tag's. */
+    final List<String> acquired = new CopyOnWriteArrayList<>();
+    private volatile String lastRevision = "-";
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     private final Map<InetSocketAddress, CompletableFuture<Void>> retirements = new ConcurrentHashMap<>();
     private volatile long coldStartWaitMillis = -1;
@@ -60,7 +64,7 @@ final class FakeInstanceManager implements InstanceManager {
     }
 
     TestLease newLease(InetSocketAddress address) {
-        TestLease lease = new TestLease(address, "i" + address.getPort(),
+        TestLease lease = new TestLease(address, "i" + address.getPort(), lastRevision,
                 retirements.computeIfAbsent(address, a -> new CompletableFuture<>()), coldStartWaitMillis);
         leases.add(lease);
         return lease;
@@ -79,12 +83,9 @@ final class FakeInstanceManager implements InstanceManager {
     }
 
     @Override
-    public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
-        return behaviour.apply(service, loop);
-    }
-
-    @Override
     public Future<InstanceLease> acquire(Route route, Revision revision, EventLoop loop) {
+        lastRevision = revision.name();
+        acquired.add(route.tagged() ? revision.name() + "#" + route.tag() : revision.name());
         return behaviour.apply(route.service(), loop);
     }
 

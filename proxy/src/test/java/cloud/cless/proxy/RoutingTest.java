@@ -4,9 +4,12 @@ import static cloud.cless.proxy.TestBackend.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import cloud.cless.core.instance.AcquireFailure;
+import cloud.cless.core.service.ServiceDefinition;
+import cloud.cless.core.service.TrafficTarget;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,15 +72,67 @@ class RoutingTest {
         assertThat(other.requests).extracting(HttpBackend.Request::requestLine)
                 .containsExactly("GET /2 HTTP/1.1", "GET /4 HTTP/1.1");
         List<String> lines = proxy.accessLines(5);
-        assertThat(lines.get(0)).contains("host=hello.localhost service=hello", "method=GET path=/1 status=200",
-                "outcome=ok");
-        assertThat(lines.get(2)).contains("host=nosuch.localhost service=- instance=- method=GET path=/3 status=404",
-                "upstream_ms=-", "outcome=error");
-        assertThat(proxy.counted("cless.requests", "service", "hello", "code", "2xx")).isEqualTo(2);
-        assertThat(proxy.counted("cless.requests", "service", "other", "code", "2xx")).isEqualTo(2);
-        assertThat(proxy.counted("cless.requests", "service", "", "code", "4xx")).isEqualTo(1);
+        assertThat(lines.get(0)).contains("host=hello.localhost service=hello revision=hello-00001 instance=i",
+                "method=GET path=/1 status=200", "outcome=ok");
+        assertThat(lines.get(2)).contains("host=nosuch.localhost service=- revision=- instance=- method=GET path=/3"
+                + " status=404", "upstream_ms=-", "outcome=error");
+        assertThat(proxy.counted("cless.requests", "service", "hello", "revision", "hello-00001", "code", "2xx"))
+                .isEqualTo(2);
+        assertThat(proxy.counted("cless.requests", "service", "other", "revision", "other-00001", "code", "2xx"))
+                .isEqualTo(2);
+        assertThat(proxy.counted("cless.requests", "service", "", "revision", "", "code", "4xx")).isEqualTo(1);
         assertThat(proxy.counted("cless.connections", "service", "hello")).isEqualTo(1);
         assertThat(proxy.counted("cless.connections", "service", "other")).isEqualTo(1);
+    }
+
+    @Test
+    void eachRequestOnAConnectionDrawsItsRevisionFromTheSplitAndATagsHostReachesItsRevision() throws Exception {
+        proxy.registry.update("hello", ServiceDefinition.builder("hello").imageName("cless-test/hello")
+                .env(Map.of("V", "2")).build()).join();
+        proxy.registry.updateTraffic("hello", List.of(TrafficTarget.to("hello-00001", 50),
+                TrafficTarget.to("hello-00002", 50), TrafficTarget.to("hello-00002", 0).withTag("canary"))).join();
+        int requests = 200;
+        try (TestClient client = proxy.client()) {
+            for (int i = 0; i < requests; i++) {
+                assertThat(client.send(get("hello.localhost", "/" + i)).response().status()).isEqualTo(200);
+            }
+            assertThat(client.send(get("Canary--Hello.localhost", "/tagged")).response().status()).isEqualTo(200);
+            TestClient.Response noTag = client.send(get("nosuch--hello.localhost", "/")).response();
+            assertThat(noTag.status()).isEqualTo(404);
+            assertThat(noTag.body()).contains("no service for host nosuch--hello.localhost");
+        }
+        List<String> split = proxy.instances.acquired.subList(0, requests);
+        // Per request, not per connection: one keep-alive connection reaches both (each has 2^-200 to be missed).
+        assertThat(split).containsOnly("hello-00001", "hello-00002").contains("hello-00001", "hello-00002");
+        assertThat(proxy.instances.acquired.get(requests)).isEqualTo("hello-00002#canary");
+        List<String> lines = proxy.accessLines(requests + 2);
+        for (int i = 0; i < requests; i++) {
+            assertThat(lines.get(i)).contains("path=/" + i + " ", "revision=" + split.get(i) + " ");
+        }
+        assertThat(lines.get(requests)).contains("host=canary--hello.localhost service=hello revision=hello-00002",
+                "path=/tagged", "status=200");
+        long first = split.stream().filter("hello-00001"::equals).count();
+        assertThat(proxy.counted("cless.requests", "service", "hello", "revision", "hello-00001", "code", "2xx"))
+                .isEqualTo(first);
+        assertThat(proxy.counted("cless.requests", "service", "hello", "revision", "hello-00002", "code", "2xx"))
+                .isEqualTo(requests - first + 1);
+        assertThat(proxy.counted("cless.connections", "service", "hello")).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestIsLoggedAndCountedWithTheRevisionThatServedIt() throws Exception {
+        // The traffic moved while the request waited: the lifecycle placed it on another revision than routing chose.
+        proxy.instances.answer((service, loop) -> loop.newSucceededFuture(new TestLease(hello.address(), "moved",
+                "hello-00002", new java.util.concurrent.CompletableFuture<>(), -1)));
+        try (TestClient client = proxy.client()) {
+            assertThat(client.send(get("hello.localhost", "/")).response().status()).isEqualTo(200);
+        }
+        assertThat(proxy.instances.acquired).containsExactly("hello-00001");
+        assertThat(proxy.accessLines(1).get(0)).contains("service=hello revision=hello-00002 instance=moved");
+        assertThat(proxy.counted("cless.requests", "service", "hello", "revision", "hello-00002", "code", "2xx"))
+                .isEqualTo(1);
+        assertThat(proxy.meters.get("cless.requests.in.flight").tags("service", "hello", "revision", "hello-00001")
+                .gauge().value()).as("in flight where it was counted so").isZero();
     }
 
     @Test

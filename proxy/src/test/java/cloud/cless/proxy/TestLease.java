@@ -14,12 +14,15 @@ final class TestLease implements InstanceLease {
     final AtomicReference<Throwable> connectFailure = new AtomicReference<>();
     private final InetSocketAddress address;
     private final String id;
+    private final String revision;
     private final CompletableFuture<Void> retired;
     private final long coldStartWaitMillis;
 
-    TestLease(InetSocketAddress address, String id, CompletableFuture<Void> retired, long coldStartWaitMillis) {
+    TestLease(InetSocketAddress address, String id, String revision, CompletableFuture<Void> retired,
+              long coldStartWaitMillis) {
         this.address = address;
         this.id = id;
+        this.revision = revision;
         this.retired = retired;
         this.coldStartWaitMillis = coldStartWaitMillis;
     }
@@ -32,6 +35,11 @@ final class TestLease implements InstanceLease {
     @Override
     public String instanceId() {
         return id;
+    }
+
+    @Override
+    public String revision() {
+        return revision;
     }
 
     @Override

@@ -3,6 +3,7 @@ package cloud.cless.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import cloud.cless.core.instance.InstanceLease;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceDefinition;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
+import io.netty.util.concurrent.Promise;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -147,6 +149,48 @@ class TransportTest {
             client.shutdownOutput();
             assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isEqualTo("late");
         });
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoMode.class)
+    void aClientThatLeavesWhileItsRequestWaitsGivesItsPlaceUpOnEveryAvailableTransport(IoMode mode)
+            throws Exception {
+        Optional<Transport> available = AvailableTransports.select(mode);
+        if (available.isEmpty()) {
+            return;
+        }
+        try (ProxyFixture proxy = new ProxyFixture(available.get(), 1)) {
+            proxy.start(ProxyFixture.config());
+            List<Promise<InstanceLease>> pending = new CopyOnWriteArrayList<>();
+            proxy.instances.answer((service, loop) -> {
+                Promise<InstanceLease> promise = loop.newPromise();
+                pending.add(promise);
+                return promise;
+            });
+            try (TestClient hangsUp = proxy.client()) {
+                hangsUp.send("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
+                awaitAcquires(pending, 1);
+                hangsUp.socket.shutdownOutput(); // a FIN, as a client that closes its socket sends
+                assertThat(hangsUp.closedByPeer()).isTrue();
+            }
+            try (TestClient resets = proxy.client()) {
+                resets.send("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
+                awaitAcquires(pending, 2);
+                resets.socket.setSoLinger(true, 0);
+            }
+            for (Promise<InstanceLease> promise : pending) {
+                assertThat(promise.await(10, TimeUnit.SECONDS)).as("noticed on %s", mode).isTrue();
+                assertThat(promise.isCancelled()).as("its place given up").isTrue();
+            }
+        }
+    }
+
+    private static void awaitAcquires(List<?> pending, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pending.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(pending).as("acquires asked for").hasSize(count);
     }
 
     private interface ClientSide {

@@ -136,7 +136,7 @@ public final class ServeCommand implements Callable<Integer> {
     Duration stopTimeout;
 
     @Option(names = "--queue-size", defaultValue = "${env:CLESS_QUEUE_SIZE:-100}",
-            description = "Requests that may wait per service when it runs max_instances, all busy (503 above).")
+            description = "Requests that may wait per revision when it runs max_instances, all busy (503 above).")
     int queueSize;
 
     @Option(names = "--queue-timeout", defaultValue = "${env:CLESS_QUEUE_TIMEOUT:-30s}",

@@ -180,4 +180,22 @@ final class RawHttp {
         }
         return -1;
     }
+
+    /**
+     * The value of the series {@code name} whose labels include each pair of {@code labels} ({@code "service",
+     * "hello", "code", "2xx"}) in the admin API's {@code GET /metrics}, or -1 when it is not there.
+     */
+    static double labelled(InetSocketAddress proxy, String token, String name, String... labels) throws IOException {
+        Response metrics = request(proxy, "GET", "admin.localhost", "/metrics", token, null);
+        for (String line : metrics.body().split("\n")) {
+            boolean matches = line.startsWith(name + "{");
+            for (int i = 0; matches && i < labels.length; i += 2) {
+                matches = line.contains(labels[i] + "=\"" + labels[i + 1] + "\"");
+            }
+            if (matches) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
 }

@@ -1,12 +1,6 @@
 package cloud.cless.proxy.e2e;
 
-import cloud.cless.core.testing.TestImages;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 
 /**
  * A WebSocket-style app for the tunnel tests: on port 8080 it reads one request head, answers {@code 101 Switching
@@ -35,37 +29,13 @@ final class UpgradeEchoImage {
         if (built) {
             return;
         }
-        TestImages.ensureBuilt(); // the engine runs, and busybox is there
-        Path context;
-        try {
-            context = Files.createTempDirectory("cless-upgrade-echo-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try {
-            Path busybox = context.resolve("busybox");
-            Files.copy(Path.of("/bin/busybox"), busybox);
-            Files.setPosixFilePermissions(busybox, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Path script = context.resolve("upgrade");
-            Files.writeString(script, SCRIPT, StandardCharsets.US_ASCII);
-            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-            Files.writeString(context.resolve("Dockerfile"), """
-                    FROM scratch
-                    COPY busybox /bin/busybox
-                    COPY upgrade /upgrade
-                    EXPOSE 8080
-                    ENTRYPOINT ["/bin/busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/busybox", "sh", "/upgrade"]
-                    """, StandardCharsets.US_ASCII);
-            TestImages.buildImage(IMAGE + ":latest", context);
-            built = true;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try (var paths = Files.walk(context)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a leftover temp directory is harmless
-            }
-        }
+        LocalImage.build(IMAGE + ":latest", """
+                FROM scratch
+                COPY busybox /bin/busybox
+                COPY upgrade /upgrade
+                EXPOSE 8080
+                ENTRYPOINT ["/bin/busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/busybox", "sh", "/upgrade"]
+                """, Map.of("upgrade", SCRIPT), true);
+        built = true;
     }
 }
