@@ -175,6 +175,41 @@ class RoutingTest {
     }
 
     @Test
+    void aFailureTheLifecycleLoggedIsAnsweredWithADebugLineAndOneItDidNotIsLoggedOnce() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger errors =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ClientErrors.class);
+        ch.qos.logback.classic.Level level = errors.getLevel();
+        errors.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        errors.addAppender(logs);
+        // A cold start that timed out (the lifecycle logged it once, for every request it failed); a full queue.
+        proxy.instances.answer((service, loop) -> loop.newFailedFuture(service.name().equals("hello")
+                ? new AcquireFailure(AcquireFailure.Reason.STARTUP_TIMEOUT, "not ready within 30 s", null, true)
+                : new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE, "the wait queue is full")));
+        try {
+            try (TestClient client = proxy.client()) {
+                TestClient.Response late = client.send(get("hello.localhost", "/")).response();
+                assertThat(late.status()).isEqualTo(504);
+                assertThat(late.body()).contains("service hello (revision hello-00001) was not ready in time",
+                        "not ready within 30 s");
+                assertThat(client.closedByPeer()).isTrue();
+            }
+            try (TestClient client = proxy.client()) {
+                assertThat(client.send(get("other.localhost", "/")).response().status()).isEqualTo(503);
+            }
+        } finally {
+            errors.detachAppender(logs);
+            errors.setLevel(level);
+        }
+        assertThat(logs.list).extracting(e -> e.getLevel() + " " + e.getFormattedMessage()).satisfiesExactly(
+                line -> assertThat(line).startsWith("DEBUG 504 Gateway Timeout for host hello.localhost"),
+                line -> assertThat(line).startsWith("WARN 503 Service Unavailable for host other.localhost")
+                        .contains("the wait queue is full"));
+    }
+
+    @Test
     void aBodyThatArrivesAfterA503IsDroppedAndTheConnectionGoesOn() throws Exception {
         proxy.instances.answer((service, loop) -> {
             io.netty.util.concurrent.Promise<cloud.cless.core.instance.InstanceLease> later = loop.newPromise();
@@ -211,6 +246,16 @@ class RoutingTest {
             assertThat(client.send(get("admin.localhost", "/healthz")).response().body()).isEqualTo("admin GET /healthz ");
         }
         assertThat(proxy.accessLines(1).get(0)).contains("path=/first");
+    }
+
+    @Test
+    void anAdminConnectionEndsWhenTheClientCloses() throws Exception {
+        try (TestClient client = proxy.client()) {
+            assertThat(client.send(get("admin.localhost", "/healthz")).response().status()).isEqualTo(200);
+            assertThat(proxy.proxy.openConnections()).isEqualTo(1);
+        }
+        // Keep-alive admin connections must not linger half-closed: the drain on shutdown would wait for them.
+        assertThat(proxy.proxy.awaitConnectionsClosed(java.time.Duration.ofSeconds(10))).isTrue();
     }
 
     @Test
