@@ -112,24 +112,19 @@ class ClientConnectionTest {
     @Test
     void aClientThatLeavesWhileItsLeaseIsAwaitedGivesItsPlaceUp() throws Exception {
         proxy.start(ProxyFixture.config());
-        List<Promise<InstanceLease>> pending = new java.util.concurrent.CopyOnWriteArrayList<>();
-        proxy.instances.answer((service, loop) -> {
-            Promise<InstanceLease> promise = loop.newPromise();
-            pending.add(promise);
-            return promise;
-        });
+        proxy.instances.holdAcquires();
         try (TestClient reset = proxy.client()) {
             reset.send(GET);
-            awaitSize(pending, 1);
+            proxy.instances.awaitHeld(1);
             reset.socket.setSoLinger(true, 0); // a reset
         }
         try (TestClient leaving = proxy.client()) {
             leaving.send(GET);
-            awaitSize(pending, 2);
+            proxy.instances.awaitHeld(2);
             leaving.socket.shutdownOutput(); // a FIN, which is how a client that closes its socket looks
             assertThat(leaving.closedByPeer()).isTrue();
         }
-        for (Promise<InstanceLease> promise : pending) {
+        for (Promise<InstanceLease> promise : proxy.instances.held) {
             assertThat(promise.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(promise.isCancelled()).as("its place given up").isTrue();
             TestLease late = proxy.instances.newLease(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9));
@@ -143,33 +138,16 @@ class ClientConnectionTest {
     void aBodySentWhileTheLeaseIsAwaitedReachesTheInstance() throws Exception {
         proxy.start(ProxyFixture.config());
         backend = new HttpBackend((request, socket, in, out) -> write(out, ok("got " + request.body())));
-        AtomicReference<Promise<InstanceLease>> pending = new AtomicReference<>();
-        proxy.instances.answer((service, loop) -> {
-            Promise<InstanceLease> promise = loop.newPromise();
-            pending.set(promise);
-            return promise;
-        });
+        proxy.instances.holdAcquires();
         try (TestClient client = proxy.client()) {
             client.send("POST / HTTP/1.1\r\nHost: hello.localhost\r\nContent-Length: 18\r\n\r\n");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (pending.get() == null && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(pending.get()).as("the proxy asked for an instance").isNotNull();
+            Promise<InstanceLease> acquire = proxy.instances.awaitHeld(1);
             client.send("sent while waiting");
             // More bytes are not a client that left: the acquire is still there to complete.
-            pending.get().setSuccess(proxy.instances.newLease(backend.address()));
+            acquire.setSuccess(proxy.instances.newLease(backend.address()));
             assertThat(client.response().body()).isEqualTo("got sent while waiting");
         }
         proxy.instances.awaitReleased(1);
-    }
-
-    private static void awaitSize(List<?> list, int size) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (list.size() < size && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(list).hasSize(size);
     }
 
     @Test

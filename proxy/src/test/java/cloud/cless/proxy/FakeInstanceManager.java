@@ -8,6 +8,7 @@ import cloud.cless.core.service.Route;
 import cloud.cless.core.service.ServiceDefinition;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -27,6 +28,8 @@ final class FakeInstanceManager implements InstanceManager {
     final List<TestLease> leases = new CopyOnWriteArrayList<>();
     /** The revision of every acquire, in order; the name of the tag after a {@code #} when the host was a tag's. */
     final List<String> acquired = new CopyOnWriteArrayList<>();
+    /** The acquires held open since {@link #holdAcquires()}, in the order they were asked for. */
+    final List<Promise<InstanceLease>> held = new CopyOnWriteArrayList<>();
     private volatile String lastRevision = "-";
     private final Map<String, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     private final Map<InetSocketAddress, CompletableFuture<Void>> retirements = new ConcurrentHashMap<>();
@@ -51,6 +54,25 @@ final class FakeInstanceManager implements InstanceManager {
 
     void answer(BiFunction<ServiceDefinition, EventLoop, Future<InstanceLease>> behaviour) {
         this.behaviour = behaviour;
+    }
+
+    /** From now on every acquire waits on a promise the test completes (or the proxy cancels): {@link #held}. */
+    void holdAcquires() {
+        behaviour = (service, loop) -> {
+            Promise<InstanceLease> promise = loop.newPromise();
+            held.add(promise);
+            return promise;
+        };
+    }
+
+    /** Waits until {@code count} acquires are held; returns the last of them. */
+    Promise<InstanceLease> awaitHeld(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (held.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        org.assertj.core.api.Assertions.assertThat(held).as("acquires the proxy asked for").hasSize(count);
+        return held.get(count - 1);
     }
 
     /** Leases from now on say they waited this long for a cold start. */

@@ -161,36 +161,23 @@ class TransportTest {
         }
         try (ProxyFixture proxy = new ProxyFixture(available.get(), 1)) {
             proxy.start(ProxyFixture.config());
-            List<Promise<InstanceLease>> pending = new CopyOnWriteArrayList<>();
-            proxy.instances.answer((service, loop) -> {
-                Promise<InstanceLease> promise = loop.newPromise();
-                pending.add(promise);
-                return promise;
-            });
+            proxy.instances.holdAcquires();
             try (TestClient hangsUp = proxy.client()) {
                 hangsUp.send("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
-                awaitAcquires(pending, 1);
+                proxy.instances.awaitHeld(1);
                 hangsUp.socket.shutdownOutput(); // a FIN, as a client that closes its socket sends
                 assertThat(hangsUp.closedByPeer()).isTrue();
             }
             try (TestClient resets = proxy.client()) {
                 resets.send("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
-                awaitAcquires(pending, 2);
+                proxy.instances.awaitHeld(2);
                 resets.socket.setSoLinger(true, 0);
             }
-            for (Promise<InstanceLease> promise : pending) {
+            for (Promise<InstanceLease> promise : proxy.instances.held) {
                 assertThat(promise.await(10, TimeUnit.SECONDS)).as("noticed on %s", mode).isTrue();
                 assertThat(promise.isCancelled()).as("its place given up").isTrue();
             }
         }
-    }
-
-    private static void awaitAcquires(List<?> pending, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pending.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(pending).as("acquires asked for").hasSize(count);
     }
 
     private interface ClientSide {
