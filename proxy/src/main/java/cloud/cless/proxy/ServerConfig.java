@@ -3,6 +3,7 @@ package cloud.cless.proxy;
 import cloud.cless.core.service.ServiceRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -20,17 +21,21 @@ import java.util.Locale;
  * @param portRange            host ports for containers, {@code first-last}
  * @param idleTimeout          default idle timeout of a service
  * @param startupTimeout       default startup timeout of a service
- * @param maxHeaderSize        largest first request head in bytes
- * @param headerTimeout        time allowed for the first request head
+ * @param maxHeaderSize        largest request head in bytes
+ * @param headerTimeout        time allowed for each request head
  * @param drainTimeout         time open connections get on shutdown
  * @param io                   transport choice
  * @param eventLoopThreads     event-loop threads, 0 for one per core
  * @param allowRemoteUpstreams accept non-loopback upstreams
  * @param stopTimeout          time a container gets to stop before it is killed
- * @param queueSize            connections that may wait for a service at {@code max_instances}
- * @param queueTimeout         how long such a connection waits before it gets 503
+ * @param queueSize            requests that may wait for a revision at {@code max_instances}
+ * @param queueTimeout         how long such a request waits before it gets 503
  * @param revisionHistory      the newest revisions of a service kept whatever their traffic (at least 1)
  * @param storeUrl             the JDBC URL of the shared database with {@link StoreKind#POSTGRES}, else null
+ * @param keepAliveTimeout     how long a client connection may idle between requests
+ * @param upstreamIdleTimeout  how long an idle pooled connection to an instance is kept
+ * @param maxBodySize          largest request body accepted (413 above); 0 for no limit
+ * @param trustedProxies       peers (addresses, CIDR blocks) whose X-Forwarded-* fields are kept
  */
 public record ServerConfig(
         String bind,
@@ -55,7 +60,11 @@ public record ServerConfig(
         int queueSize,
         Duration queueTimeout,
         int revisionHistory,
-        String storeUrl) {
+        String storeUrl,
+        Duration keepAliveTimeout,
+        Duration upstreamIdleTimeout,
+        long maxBodySize,
+        List<String> trustedProxies) {
 
     /** Where service definitions are kept: this host's SQLite file, memory, or a PostgreSQL database replicas share. */
     public enum StoreKind { SQLITE, MEMORY, POSTGRES }
@@ -76,6 +85,19 @@ public record ServerConfig(
             throw new IllegalArgumentException("--store-url is only used with --store postgres, not with --store "
                     + store.name().toLowerCase(Locale.ROOT));
         }
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** A configuration with the request path's own settings at their defaults. */
+    public ServerConfig(String bind, int port, String domain, String adminHost, int adminPort, String adminToken,
+                        Path dataDir, StoreKind store, String dockerHost, String portRange, Duration idleTimeout,
+                        Duration startupTimeout, int maxHeaderSize, Duration headerTimeout, Duration drainTimeout,
+                        IoMode io, int eventLoopThreads, boolean allowRemoteUpstreams, Duration stopTimeout,
+                        int queueSize, Duration queueTimeout, int revisionHistory, String storeUrl) {
+        this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
+                idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
+                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, storeUrl,
+                ProxyConfig.DEFAULT_KEEPALIVE_TIMEOUT, ProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, 0, List.of());
     }
 
     /** A configuration of a store of this host alone ({@code --store sqlite} or {@code memory}). */
@@ -99,5 +121,14 @@ public record ServerConfig(
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
                 allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, ServiceRegistry.DEFAULT_REVISION_HISTORY,
                 null);
+    }
+
+    /** The same configuration with other request path settings. */
+    public ServerConfig withRequestPath(Duration keepAliveTimeout, Duration upstreamIdleTimeout, long maxBodySize,
+                                        List<String> trustedProxies) {
+        return new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost,
+                portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
+                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
+                storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize, trustedProxies);
     }
 }
