@@ -23,6 +23,7 @@ import cloud.cless.core.runtime.swarm.SwarmScaler;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
+import cloud.cless.proxy.log.LogMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
@@ -182,7 +183,11 @@ public final class ClessServer implements AutoCloseable {
         ProxyConfig proxyConfig = ProxyConfig.defaults(config.bind(), config.port(), config.domain())
                 .withAdminHost(config.adminHost())
                 .withMaxHeaderSize(config.maxHeaderSize())
-                .withHeaderTimeout(config.headerTimeout());
+                .withHeaderTimeout(config.headerTimeout())
+                .withKeepAliveTimeout(config.keepAliveTimeout())
+                .withUpstreamIdleTimeout(config.upstreamIdleTimeout())
+                .withMaxBodySize(config.maxBodySize())
+                .withTrustedProxies(TrustedProxies.parse(config.trustedProxies()));
         proxy = new ProxyServer(proxyConfig, transport, group, registry, instances,
                 channel -> adminPipeline.install(channel.pipeline()), metrics);
         opened.push(proxy);
@@ -214,6 +219,7 @@ public final class ClessServer implements AutoCloseable {
         if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
             new NettyAllocatorMetrics(allocator).bindTo(meterRegistry);
         }
+        LogMetrics.bind(meterRegistry);
         return meterRegistry;
     }
 
@@ -245,8 +251,9 @@ public final class ClessServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: no new connections, open ones get up to the drain timeout to finish, then the managed
-     * containers are stopped and removed and everything is closed. Idempotent; blocks.
+     * Graceful stop: no new connections; idle ones close at once, requests in flight (and tunnels) get up to the
+     * drain timeout to finish, their responses saying {@code Connection: close}; then the managed containers are
+     * stopped and removed and everything is closed. Idempotent; blocks.
      */
     @Override
     public synchronized void close() {
@@ -258,6 +265,7 @@ public final class ClessServer implements AutoCloseable {
         if (proxy != null) {
             proxy.stopAccepting();
             log.info("Draining {} open connection(s) (up to {} s)", proxy.openConnections(), drain.toSeconds());
+            proxy.drain();
             try {
                 if (!proxy.awaitConnectionsClosed(drain)) {
                     log.warn("{} connection(s) still open after {} s; closing them",

@@ -5,7 +5,9 @@ public enum ClientError {
     BAD_REQUEST(400, "Bad Request"),
     NOT_FOUND(404, "Not Found"),
     REQUEST_TIMEOUT(408, "Request Timeout"),
+    CONTENT_TOO_LARGE(413, "Content Too Large"),
     HEADER_FIELDS_TOO_LARGE(431, "Request Header Fields Too Large"),
+    NOT_IMPLEMENTED(501, "Not Implemented"),
     BAD_GATEWAY(502, "Bad Gateway"),
     SERVICE_UNAVAILABLE(503, "Service Unavailable"),
     GATEWAY_TIMEOUT(504, "Gateway Timeout");
@@ -24,5 +26,10 @@ public enum ClientError {
 
     public String reasonPhrase() {
         return reasonPhrase;
+    }
+
+    /** Whether the client connection may carry on after this error, when the request was framed cleanly. */
+    boolean keepsConnection() {
+        return this == NOT_FOUND || this == SERVICE_UNAVAILABLE;
     }
 }

@@ -2,6 +2,7 @@ package cloud.cless.proxy;
 
 import cloud.cless.core.metrics.ClessMetrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +12,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -18,12 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a client with one of cless's own errors: logs it once, writes a plain-text response with
- * {@code Connection: close}, then closes the connection gracefully.
+ * cless's own answers to a client: logs each once (INFO for 4xx, WARN for 5xx, DEBUG for a failed acquire, whose
+ * cold start the lifecycle logged already), renders a plain-text response, and closes gracefully when the error
+ * ends the connection.
  *
  * <p>Closing a socket that still holds unread request bytes makes the kernel send a reset, which can destroy the
- * response before the client reads it. So after the response the output is shut down and whatever the client
- * still sends is read and dropped (up to a bound, for at most the linger time) before the close.
+ * response before the client reads it. So after a closing response the output is shut down and whatever the
+ * client still sends is read and dropped (up to a bound, for at most the linger time) before the close.
  */
 public final class ClientErrors {
     private static final Logger log = LoggerFactory.getLogger(ClientErrors.class);
@@ -41,43 +44,53 @@ public final class ClientErrors {
     }
 
     /**
-     * Sends {@code error} and closes. Every handler in the channel's pipeline is removed first (each releases
-     * what it holds), so the caller must not use its context afterwards.
+     * Logs and counts {@code error} once.
      *
-     * @param host    the requested host for the log, or null when not known yet
-     * @param message the reason, shown to the client and logged
+     * @param host    the requested host, or null when not known
+     * @param service the routed service, or null
+     * @param quiet   the cause was logged where it happened (a failed cold start): DEBUG only
      */
-    public void send(Channel channel, ClientError error, String host, String message) {
-        send(channel, error, host, message, false);
+    void record(ClientError error, String host, String service, SocketAddress client, String message, boolean quiet) {
+        metrics.clientError(error.status(), service);
+        if (quiet) {
+            log.debug("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host), client,
+                    message);
+        } else if (error.status() >= 500) {
+            log.warn("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host), client,
+                    message);
+        } else {
+            log.info("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host), client,
+                    message);
+        }
+    }
+
+    /** The response for {@code error}: plain text, with {@code Connection: close} when {@code close}. */
+    ByteBuf response(ByteBufAllocator alloc, ClientError error, String message, boolean close) {
+        byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(160)
+                .append("HTTP/1.1 ").append(error.status()).append(' ').append(error.reasonPhrase()).append("\r\n")
+                .append("Content-Type: text/plain; charset=utf-8\r\n")
+                .append("Content-Length: ").append(body.length).append("\r\n");
+        if (close) {
+            head.append("Connection: close\r\n");
+        }
+        if (error == ClientError.SERVICE_UNAVAILABLE) {
+            head.append("Retry-After: ").append(retryAfterSeconds).append("\r\n");
+        }
+        head.append("\r\n");
+        ByteBuf buf = alloc.buffer(head.length() + body.length);
+        ByteBufUtil.writeAscii(buf, head);
+        buf.writeBytes(body);
+        return buf;
     }
 
     /**
-     * As {@link #send(Channel, ClientError, String, String)}, for a failure that was logged where it happened, once
-     * for every request it affects (a failed cold start): this request's line is at debug only.
+     * Writes {@code response} and closes the connection gracefully. Every handler in the channel's pipeline is
+     * removed first (each releases what it holds), so the caller must not use its context afterwards.
      */
-    public void sendLoggedElsewhere(Channel channel, ClientError error, String host, String message) {
-        send(channel, error, host, message, true);
-    }
-
-    private void send(Channel channel, ClientError error, String host, String message, boolean loggedElsewhere) {
-        ProxiedConnection connection = ProxiedConnection.of(channel);
-        String service = null;
-        if (connection != null) {
-            connection.answered(error, host);
-            service = connection.service();
-        }
-        metrics.clientError(error.status(), service);
-        if (loggedElsewhere) {
-            log.debug("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host),
-                    channel.remoteAddress(), message);
-        } else if (error.status() >= 500) {
-            log.warn("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host),
-                    channel.remoteAddress(), message);
-        } else {
-            log.info("{} {} for host {} from {}: {}", error.status(), error.reasonPhrase(), hostForLog(host),
-                    channel.remoteAddress(), message);
-        }
+    void sendAndClose(Channel channel, ByteBuf response) {
         if (!channel.isActive()) {
+            response.release();
             channel.close();
             return;
         }
@@ -85,24 +98,7 @@ public final class ClientErrors {
         while (pipeline.last() != null) {
             pipeline.removeLast();
         }
-        pipeline.addLast("error", new LingeringClose(response(channel, error, message)));
-    }
-
-    private ByteBuf response(Channel channel, ClientError error, String message) {
-        byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder(160)
-                .append("HTTP/1.1 ").append(error.status()).append(' ').append(error.reasonPhrase()).append("\r\n")
-                .append("Content-Type: text/plain; charset=utf-8\r\n")
-                .append("Content-Length: ").append(body.length).append("\r\n")
-                .append("Connection: close\r\n");
-        if (error == ClientError.SERVICE_UNAVAILABLE) {
-            head.append("Retry-After: ").append(retryAfterSeconds).append("\r\n");
-        }
-        head.append("\r\n");
-        ByteBuf buf = channel.alloc().buffer(head.length() + body.length);
-        ByteBufUtil.writeAscii(buf, head);
-        buf.writeBytes(body);
-        return buf;
+        pipeline.addLast("error", new LingeringClose(response));
     }
 
     private static String hostForLog(String host) {

@@ -5,14 +5,14 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 
-/** Starts every accepted connection on its path: sniff the head, then route it; later steps install themselves. */
+/** Starts every accepted connection on the {@link RequestPath}: its {@link ClientConnection} does the rest. */
 @Sharable
-public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
-    private final ConnectionPath path;
+final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
+    private final RequestPath path;
     private final ChannelGroup connections;
 
     /** {@code connections} collects the accepted channels (each leaves it when closed), for draining. */
-    public ProxyChannelInitializer(ConnectionPath path, ChannelGroup connections) {
+    ProxyChannelInitializer(RequestPath path, ChannelGroup connections) {
         this.path = path;
         this.connections = connections;
     }
@@ -20,9 +20,6 @@ public final class ProxyChannelInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         connections.add(ch);
-        ProxiedConnection.open(ch);
-        ch.pipeline()
-                .addLast(ConnectionPath.SNIFF, path.newSniffHandler())
-                .addLast(ConnectionPath.ROUTE, path.newRouteHandler());
+        ch.pipeline().addLast(RequestPath.CLIENT, path.newClientConnection());
     }
 }

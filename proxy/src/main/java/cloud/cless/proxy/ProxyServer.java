@@ -10,24 +10,34 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy listener: accepts client connections on the shared event-loop group and starts each on its
- * {@link ConnectionPath}. Also knows its open connections, so the launcher can drain them on shutdown.
+ * The proxy listener: accepts client connections on the shared event-loop group and starts each on the
+ * {@link RequestPath}. Also knows its open connections, so the launcher can drain them on shutdown.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    /** The user event a drain sends every open connection. */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
 
     private final ProxyConfig config;
     private final Transport transport;
     private final EventLoopGroup group;
-    private final ConnectionPath path;
+    private final RequestPath path;
     private final ChannelGroup connections = new DefaultChannelGroup("cless-proxy", GlobalEventExecutor.INSTANCE);
     private Channel listener;
 
@@ -36,9 +46,9 @@ public final class ProxyServer implements AutoCloseable {
         this.config = config;
         this.transport = transport;
         this.group = group;
-        this.path = new ConnectionPath(config, registry, instances, adminRoute,
-                new BackendConnector(transport.socketChannelClass(), config.connectTimeout(), config.waterMark()),
-                metrics);
+        this.path = new RequestPath(config, registry, instances, adminRoute,
+                new UpstreamConnector(transport.socketChannelClass(), config.connectTimeout(), config.waterMark()),
+                metrics, group, transport.seesHangUpOnlyByReading());
     }
 
     /**
@@ -82,6 +92,21 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Drains every open connection: an idle one closes now, one with a request in flight closes once its response
+     * ended (a response not begun yet says {@code Connection: close}), an upgraded tunnel goes on. Returns once
+     * every connection has been told. Call from a thread that is not an event loop.
+     */
+    public void drain() {
+        List<Future<?>> told = new ArrayList<>();
+        for (Channel channel : connections) {
+            told.add(channel.eventLoop().submit(() -> channel.pipeline().fireUserEventTriggered(DRAIN)));
+        }
+        for (Future<?> future : told) {
+            future.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
     /** Connections accepted and not yet closed. */
     public int openConnections() {
         return connections.size();
@@ -109,5 +134,6 @@ public final class ProxyServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         connections.close().awaitUninterruptibly();
+        path.closePools();
     }
 }

@@ -3,6 +3,7 @@ package cloud.cless.proxy;
 import cloud.cless.core.service.ServiceRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -20,17 +21,21 @@ import java.util.Locale;
  * @param portRange            host ports for containers, {@code first-last}
  * @param idleTimeout          default idle timeout of a service
  * @param startupTimeout       default startup timeout of a service
- * @param maxHeaderSize        largest first request head in bytes
- * @param headerTimeout        time allowed for the first request head
+ * @param maxHeaderSize        largest request head in bytes
+ * @param headerTimeout        time allowed for each request head
  * @param drainTimeout         time open connections get on shutdown
  * @param io                   transport choice
  * @param eventLoopThreads     event-loop threads, 0 for one per core
  * @param allowRemoteUpstreams accept non-loopback upstreams
  * @param stopTimeout          time a container gets to stop before it is killed
- * @param queueSize            connections that may wait for a service at {@code max_instances}
- * @param queueTimeout         how long such a connection waits before it gets 503
+ * @param queueSize            requests that may wait for a revision at {@code max_instances}
+ * @param queueTimeout         how long such a request waits before it gets 503
  * @param revisionHistory      the newest revisions of a service kept whatever their traffic (at least 1)
  * @param storeUrl             the JDBC URL of the shared database with {@link StoreKind#POSTGRES}, else null
+ * @param keepAliveTimeout     how long a client connection may idle between requests
+ * @param upstreamIdleTimeout  how long an idle pooled connection to an instance is kept
+ * @param maxBodySize          largest request body accepted (413 above); 0 for no limit
+ * @param trustedProxies       peers (addresses, CIDR blocks) whose X-Forwarded-* fields are kept
  * @param runtime              where instances run: containers on one Docker engine, or tasks of a Docker Swarm
  *                             whose manager {@code dockerHost} names
  */
@@ -58,6 +63,10 @@ public record ServerConfig(
         Duration queueTimeout,
         int revisionHistory,
         String storeUrl,
+        Duration keepAliveTimeout,
+        Duration upstreamIdleTimeout,
+        long maxBodySize,
+        List<String> trustedProxies,
         RuntimeKind runtime) {
 
     /** Where service definitions are kept: this host's SQLite file, memory, or a PostgreSQL database replicas share. */
@@ -82,12 +91,13 @@ public record ServerConfig(
             throw new IllegalArgumentException("--store-url is only used with --store postgres, not with --store "
                     + store.name().toLowerCase(Locale.ROOT));
         }
+        trustedProxies = List.copyOf(trustedProxies);
         if (runtime == null) {
             runtime = RuntimeKind.DOCKER;
         }
     }
 
-    /** A configuration of the docker runtime. */
+    /** A configuration of the docker runtime with the request path's own settings at their defaults. */
     public ServerConfig(String bind, int port, String domain, String adminHost, int adminPort, String adminToken,
                         Path dataDir, StoreKind store, String dockerHost, String portRange, Duration idleTimeout,
                         Duration startupTimeout, int maxHeaderSize, Duration headerTimeout, Duration drainTimeout,
@@ -96,6 +106,7 @@ public record ServerConfig(
         this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
                 allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, storeUrl,
+                ProxyConfig.DEFAULT_KEEPALIVE_TIMEOUT, ProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, 0, List.of(),
                 RuntimeKind.DOCKER);
     }
 
@@ -107,7 +118,7 @@ public record ServerConfig(
                         int queueSize, Duration queueTimeout, int revisionHistory) {
         this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
-                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, null, RuntimeKind.DOCKER);
+                allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, null);
     }
 
     /** A configuration that keeps the default revision history. */
@@ -119,6 +130,23 @@ public record ServerConfig(
         this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
                 allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, ServiceRegistry.DEFAULT_REVISION_HISTORY,
-                null, RuntimeKind.DOCKER);
+                null);
+    }
+
+    /** The same configuration with other request path settings. */
+    public ServerConfig withRequestPath(Duration keepAliveTimeout, Duration upstreamIdleTimeout, long maxBodySize,
+                                        List<String> trustedProxies) {
+        return new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost,
+                portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
+                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
+                storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize, trustedProxies, runtime);
+    }
+
+    /** The same configuration with instances on {@code kind} ({@code --runtime}). */
+    public ServerConfig withRuntime(RuntimeKind kind) {
+        return new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost,
+                portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
+                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
+                storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize, trustedProxies, kind);
     }
 }

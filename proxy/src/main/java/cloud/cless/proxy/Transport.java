@@ -70,6 +70,14 @@ public record Transport(
         return chosen;
     }
 
+    /**
+     * Whether a connection that its peer closed (a FIN, a reset) is noticed only by reading from it: so with NIO,
+     * whose selector reports a hang-up as readiness to read; epoll and io_uring watch for it (RDHUP) without a read.
+     */
+    public boolean seesHangUpOnlyByReading() {
+        return mode == IoMode.NIO;
+    }
+
     /** The one event-loop group of the process; {@code threads} 0 means Netty's default (2 x cores). */
     public EventLoopGroup newEventLoopGroup(int threads) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("cless-io"), ioHandlerFactory);

@@ -3,6 +3,7 @@ package cloud.cless.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import cloud.cless.core.instance.InstanceLease;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceDefinition;
@@ -13,15 +14,19 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
+import io.netty.util.concurrent.Promise;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -56,38 +61,123 @@ class TransportTest {
         });
     }
 
+    private static final String UPGRADE = "GET /ws HTTP/1.1\r\nHost: hello.localhost\r\nConnection: Upgrade\r\n"
+            + "Upgrade: echo\r\n\r\n";
+    private static final String SWITCHED = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n";
+
     @ParameterizedTest
     @EnumSource(IoMode.class)
-    void passesHalfCloseBothWaysThroughEveryAvailableTransport(IoMode mode) throws Exception {
-        CompletableFuture<String> backendSaw = new CompletableFuture<>();
+    void framesChunkedBodiesAndReusesTheUpstreamConnectionOnEveryAvailableTransport(IoMode mode) throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        List<String> backendSaw = new CopyOnWriteArrayList<>();
         throughProxy(mode, socket -> {
-            backendSaw.complete(readToEnd(socket)); // the client's FIN, passed on, ends this
-            TestBackend.write(socket, "HTTP/1.0 200 OK\r\n\r\nafter EOF via " + mode);
-            socket.shutdownOutput();
+            connections.incrementAndGet();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            String head;
+            while ((head = TestBackend.readHead(in)) != null) {
+                String body = new String(HttpBackend.readBody(head, in), StandardCharsets.ISO_8859_1);
+                TestBackend.write(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n");
+                backendSaw.add(body);
+            }
         }, client -> {
-            TestBackend.write(client, "POST / HTTP/1.0\r\nHost: hello.localhost\r\n\r\nbody");
-            client.shutdownOutput();
-            assertThat(readToEnd(client)).isEqualTo("HTTP/1.0 200 OK\r\n\r\nafter EOF via " + mode);
+            InputStream in = new BufferedInputStream(client.getInputStream());
+            for (int i = 0; i < 3; i++) {
+                TestBackend.write(client, "POST / HTTP/1.1\r\nHost: hello.localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "3\r\nab" + i + "\r\n0\r\n\r\n");
+                TestBackend.readHead(in);
+                String body = "3\r\nab" + i + "\r\n0\r\n\r\n";
+                assertThat(new String(HttpBackend.readChunked(in), StandardCharsets.ISO_8859_1))
+                        .isEqualTo(Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n");
+            }
         });
-        assertThat(backendSaw.get(10, TimeUnit.SECONDS)).endsWith("\r\n\r\nbody");
+        assertThat(connections.get()).isEqualTo(1);
+        assertThat(backendSaw).containsExactly("3\r\nab0\r\n0\r\n\r\n", "3\r\nab1\r\n0\r\n\r\n",
+                "3\r\nab2\r\n0\r\n\r\n");
     }
 
     @ParameterizedTest
     @EnumSource(IoMode.class)
-    void carriesTheClientsBytesAfterTheBackendsFinThroughEveryAvailableTransport(IoMode mode) throws Exception {
-        CompletableFuture<String> backendSaw = new CompletableFuture<>();
+    void answersAClientThatEndedItsSideAfterTheRequestThenClosesOnEveryAvailableTransport(IoMode mode)
+            throws Exception {
         throughProxy(mode, socket -> {
             TestBackend.readHead(socket.getInputStream());
-            TestBackend.write(socket, "HTTP/1.0 200 OK\r\n\r\nfirst via " + mode);
-            socket.shutdownOutput();
-            backendSaw.complete(readToEnd(socket));
+            TestBackend.write(socket, TestBackend.ok("after FIN via " + mode));
         }, client -> {
-            TestBackend.write(client, "POST / HTTP/1.0\r\nHost: hello.localhost\r\n\r\n");
-            assertThat(readToEnd(client)).isEqualTo("HTTP/1.0 200 OK\r\n\r\nfirst via " + mode);
+            TestBackend.write(client, "GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
+            client.shutdownOutput();
+            assertThat(readToEnd(client)).startsWith("HTTP/1.1 200 OK\r\n").endsWith("after FIN via " + mode);
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoMode.class)
+    void passesHalfCloseBothWaysThroughATunnelOnEveryAvailableTransport(IoMode mode) throws Exception {
+        CompletableFuture<String> backendSaw = new CompletableFuture<>();
+        throughProxy(mode, socket -> {
+            InputStream in = socket.getInputStream();
+            TestBackend.readHead(in);
+            TestBackend.write(socket, SWITCHED);
+            backendSaw.complete(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)); // the client's FIN ends this
+            TestBackend.write(socket, "after EOF via " + mode);
+            socket.shutdownOutput();
+        }, client -> {
+            TestBackend.write(client, UPGRADE);
+            InputStream in = client.getInputStream();
+            assertThat(TestBackend.readHead(in)).isEqualTo(SWITCHED);
+            TestBackend.write(client, "tunnelled bytes");
+            client.shutdownOutput();
+            assertThat(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)).isEqualTo("after EOF via " + mode);
+        });
+        assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isEqualTo("tunnelled bytes");
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoMode.class)
+    void carriesTheClientsBytesAfterTheAppsFinThroughATunnelOnEveryAvailableTransport(IoMode mode) throws Exception {
+        CompletableFuture<String> backendSaw = new CompletableFuture<>();
+        throughProxy(mode, socket -> {
+            InputStream in = socket.getInputStream();
+            TestBackend.readHead(in);
+            TestBackend.write(socket, SWITCHED + "first via " + mode);
+            socket.shutdownOutput();
+            backendSaw.complete(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
+        }, client -> {
+            TestBackend.write(client, UPGRADE);
+            assertThat(readToEnd(client)).isEqualTo(SWITCHED + "first via " + mode);
             TestBackend.write(client, "late");
             client.shutdownOutput();
             assertThat(backendSaw.get(10, TimeUnit.SECONDS)).isEqualTo("late");
         });
+    }
+
+    @ParameterizedTest
+    @EnumSource(IoMode.class)
+    void aClientThatLeavesWhileItsRequestWaitsGivesItsPlaceUpOnEveryAvailableTransport(IoMode mode)
+            throws Exception {
+        Optional<Transport> available = AvailableTransports.select(mode);
+        if (available.isEmpty()) {
+            return;
+        }
+        try (ProxyFixture proxy = new ProxyFixture(available.get(), 1)) {
+            proxy.start(ProxyFixture.config());
+            proxy.instances.holdAcquires();
+            try (TestClient hangsUp = proxy.client()) {
+                hangsUp.send("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
+                proxy.instances.awaitHeld(1);
+                hangsUp.socket.shutdownOutput(); // a FIN, as a client that closes its socket sends
+                assertThat(hangsUp.closedByPeer()).isTrue();
+            }
+            try (TestClient resets = proxy.client()) {
+                resets.send("GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n");
+                proxy.instances.awaitHeld(2);
+                resets.socket.setSoLinger(true, 0);
+            }
+            for (Promise<InstanceLease> promise : proxy.instances.held) {
+                assertThat(promise.await(10, TimeUnit.SECONDS)).as("noticed on %s", mode).isTrue();
+                assertThat(promise.isCancelled()).as("its place given up").isTrue();
+            }
+        }
     }
 
     private interface ClientSide {

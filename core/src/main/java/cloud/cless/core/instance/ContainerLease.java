@@ -40,6 +40,11 @@ final class ContainerLease implements InstanceLease {
     }
 
     @Override
+    public String revision() {
+        return epoch.instance.revision;
+    }
+
+    @Override
     public CompletionStage<Void> retired() {
         return epoch.retired();
     }

@@ -18,6 +18,12 @@ public interface InstanceLease {
     String instanceId();
 
     /**
+     * The revision the instance runs ({@code hello-00002}), for the access log and the metrics: the one that serves
+     * the request, which is not the one routing chose when the traffic moved while the request waited.
+     */
+    String revision();
+
+    /**
      * Completes once the instance takes no new leases (reaped, paused, drained, removed, or, for an upstream, its
      * definition changed): connections kept idle to {@link #address()} must then be closed. The same stage for
      * every lease on the instance while it stays in service; it may complete on any thread.

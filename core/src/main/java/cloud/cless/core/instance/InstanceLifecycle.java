@@ -128,7 +128,12 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
 
     // ---- InstanceManager ----
 
-    @Override
+    /**
+     * Acquires an instance of {@code service} for one request, the revision chosen by the service's traffic as
+     * registered now, per call; only the name of {@code service} is used. For callers that do not route by host
+     * (the proxy routes every request and calls {@link #acquire(Route, Revision, EventLoop)}); as that one
+     * otherwise.
+     */
     public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
         return routing.acquire(service.name(), null, null, loop);
     }

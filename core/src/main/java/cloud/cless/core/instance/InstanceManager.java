@@ -2,7 +2,6 @@ package cloud.cless.core.instance;
 
 import cloud.cless.core.service.Revision;
 import cloud.cless.core.service.Route;
-import cloud.cless.core.service.ServiceDefinition;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
@@ -38,13 +37,6 @@ public interface InstanceManager {
      * placed again by the same rules.
      */
     Future<InstanceLease> acquire(Route route, Revision revision, EventLoop loop);
-
-    /**
-     * Acquires an instance of {@code service} for one request, the revision chosen by the service's traffic as
-     * registered now, per call; only the name of {@code service} is used. As
-     * {@link #acquire(Route, Revision, EventLoop)} otherwise.
-     */
-    Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop);
 
     /** The instances of a service as they are now, of every revision (those draining included). */
     List<InstanceInfo> instances(String serviceName);

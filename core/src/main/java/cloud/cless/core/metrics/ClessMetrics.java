@@ -15,19 +15,23 @@ import java.util.function.ToIntFunction;
 
 /**
  * cless's own metrics, on the {@link MeterRegistry} it is given: per-service meters ({@link #service}), per-revision
- * meters of the lifecycle ({@link #revision}), instances by state, and the errors cless answers clients with. All
- * names start with {@code cless.} (exposed as {@code cless_...} in Prometheus) and carry a {@code service} tag; those
- * of a revision's pool a {@code revision} tag too. Thread-safe; one per running cless.
+ * meters of the lifecycle ({@link #revision}) and of the requests ({@link #requests}), instances by state, and the
+ * errors cless answers clients with. All names start with {@code cless.} (exposed as {@code cless_...} in
+ * Prometheus) and carry a {@code service} tag; those of a revision a {@code revision} tag too. Thread-safe; one per
+ * running cless.
  */
 public final class ClessMetrics {
     /** The {@code service} tag of meters recorded before a service was known (e.g. a 404 or a 400). */
     public static final String NO_SERVICE = "";
+    /** The {@code revision} tag of per-request meters recorded before a revision was known. */
+    public static final String NO_REVISION = "";
     static final String SERVICE = "service";
     static final String REVISION = "revision";
 
     private final MeterRegistry registry;
     private final Map<String, ServiceMeters> services = new ConcurrentHashMap<>();
     private final Map<String, RevisionMeters> revisions = new ConcurrentHashMap<>();
+    private final Map<String, RequestMeters> requests = new ConcurrentHashMap<>();
     /** Revisions whose instances-by-state gauges are published, to their service. */
     private final Map<String, String> trackedInstances = new ConcurrentHashMap<>();
 
@@ -50,6 +54,16 @@ public final class ClessMetrics {
         RevisionMeters meters = revisions.get(revision);
         return meters != null ? meters
                 : revisions.computeIfAbsent(revision, r -> new RevisionMeters(registry, service, r));
+    }
+
+    /**
+     * The per-request meters of one revision of {@code service} ({@link #NO_SERVICE} and {@link #NO_REVISION} for
+     * requests no service took), made on first use. Resolve once per request at most, not per read.
+     */
+    public RequestMeters requests(String service, String revision) {
+        RequestMeters meters = requests.get(revision);
+        return meters != null ? meters
+                : requests.computeIfAbsent(revision, r -> new RequestMeters(registry, service, r));
     }
 
     /**
@@ -90,6 +104,7 @@ public final class ClessMetrics {
         trackedInstances.values().removeIf(service::equals);
         services.remove(service);
         revisions.values().removeIf(meters -> meters.service().equals(service));
+        requests.values().removeIf(meters -> meters.service().equals(service));
         for (Meter meter : registry.getMeters()) {
             if (service.equals(meter.getId().getTag(SERVICE))) {
                 registry.remove(meter);
@@ -101,6 +116,7 @@ public final class ClessMetrics {
     public void revisionRemoved(String revision) {
         trackedInstances.remove(revision);
         revisions.remove(revision);
+        requests.remove(revision);
         for (Meter meter : registry.getMeters()) {
             if (revision.equals(meter.getId().getTag(REVISION))) {
                 registry.remove(meter);

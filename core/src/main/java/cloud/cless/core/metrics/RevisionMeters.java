@@ -108,7 +108,8 @@ public final class RevisionMeters {
                 .increment();
     }
 
-    private static Duration[] seconds(double... values) {
+    /** Histogram buckets from values in seconds. */
+    static Duration[] seconds(double... values) {
         Duration[] durations = new Duration[values.length];
         for (int i = 0; i < values.length; i++) {
             durations[i] = Duration.ofNanos(Math.round(values[i] * 1e9));

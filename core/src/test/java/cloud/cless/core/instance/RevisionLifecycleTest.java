@@ -99,6 +99,8 @@ class RevisionLifecycleTest extends LifecycleFixture {
         leases.add(late);
         assertThat(chosenBefore.name()).isEqualTo(ONE);
         assertThat(versionOf(late)).as("routed before the change: chosen again by the traffic now").isEqualTo("2");
+        assertThat(late.revision()).as("the lease names the revision that serves").isEqualTo(TWO);
+        assertThat(old.revision()).isEqualTo(ONE);
         assertThat(createdFor(ONE)).as("never started again").isEqualTo(1);
 
         int port = old.address().getPort();
@@ -293,7 +295,9 @@ class RevisionLifecycleTest extends LifecycleFixture {
         InstanceLease container = leaseAt("box--hello.localhost");
 
         assertThat(upstream.address().getPort()).isEqualTo(9001);
+        assertThat(upstream.revision()).isEqualTo(TWO);
         assertThat(versionOf(container)).isEqualTo("1");
+        assertThat(container.revision()).isEqualTo(ONE);
         traffic(TrafficTarget.to(ONE, 100));
         assertThat(upstream.retired()).isDone();
         assertThat(container.retired()).isNotDone();

@@ -66,6 +66,40 @@ class ClessMetricsTest {
     }
 
     @Test
+    void requestMetersArePerRevisionAndGoWithTheRevisionOrTheService() {
+        RequestMeters v1 = metrics.requests("hello", "hello-00001");
+        assertThat(metrics.requests("hello", "hello-00001")).isSameAs(v1);
+        RequestMeters v2 = metrics.requests("hello", "hello-00002");
+
+        v1.started();
+        v1.answered(200, TimeUnit.MILLISECONDS.toNanos(3));
+        v1.upstreamConnection(true);
+        v2.started();
+        v2.answered(503, TimeUnit.MILLISECONDS.toNanos(1));
+        v2.ended();
+        metrics.requests(ClessMetrics.NO_SERVICE, ClessMetrics.NO_REVISION).answered(404, 1_000);
+
+        assertThat(counter("cless.requests", "revision", "hello-00001", "code", "2xx")).isEqualTo(1);
+        assertThat(counter("cless.requests", "revision", "hello-00002", "code", "5xx")).isEqualTo(1);
+        assertThat(registry.get("cless.requests").tags("service", "", "revision", "", "code", "4xx").counter()
+                .count()).isEqualTo(1);
+        assertThat(registry.get("cless.request.duration").tags("service", "hello", "revision", "hello-00001")
+                .timer().count()).isEqualTo(1);
+        assertThat(registry.get("cless.requests.in.flight").tags("service", "hello", "revision", "hello-00001")
+                .gauge().value()).isEqualTo(1);
+        assertThat(registry.get("cless.requests.in.flight").tags("service", "hello", "revision", "hello-00002")
+                .gauge().value()).isZero();
+        assertThat(counter("cless.upstream.connections", "revision", "hello-00001", "reused", "true")).isEqualTo(1);
+
+        metrics.revisionRemoved("hello-00001");
+        assertThat(registry.getMeters()).noneMatch(m -> "hello-00001".equals(m.getId().getTag("revision")));
+        assertThat(metrics.requests("hello", "hello-00001")).as("made afresh").isNotSameAs(v1);
+        metrics.serviceRemoved("hello");
+        assertThat(registry.getMeters()).noneMatch(m -> "hello".equals(m.getId().getTag("service")));
+        assertThat(metrics.requests("hello", "hello-00002")).as("made afresh").isNotSameAs(v2);
+    }
+
+    @Test
     void coldStartHistogramHasBucketsFromTenMillisToAMinute() {
         metrics.revision("hello", "hello-00001").coldStarted(TimeUnit.SECONDS.toNanos(3));
 

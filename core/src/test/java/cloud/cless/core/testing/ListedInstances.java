@@ -6,7 +6,6 @@ import cloud.cless.core.instance.InstanceLease;
 import cloud.cless.core.instance.InstanceManager;
 import cloud.cless.core.service.Revision;
 import cloud.cless.core.service.Route;
-import cloud.cless.core.service.ServiceDefinition;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import java.time.Duration;
@@ -25,14 +24,9 @@ public final class ListedInstances implements InstanceManager {
     }
 
     @Override
-    public Future<InstanceLease> acquire(ServiceDefinition service, EventLoop loop) {
+    public Future<InstanceLease> acquire(Route route, Revision revision, EventLoop loop) {
         return loop.newFailedFuture(new AcquireFailure(AcquireFailure.Reason.UNAVAILABLE,
                 "this test starts no instances"));
-    }
-
-    @Override
-    public Future<InstanceLease> acquire(Route route, Revision revision, EventLoop loop) {
-        return acquire(route.service(), loop);
     }
 
     @Override

@@ -7,8 +7,10 @@ import cloud.cless.proxy.ClessServer;
 import cloud.cless.proxy.IoMode;
 import cloud.cless.proxy.ProxyBindException;
 import cloud.cless.proxy.ServerConfig;
+import cloud.cless.proxy.TrustedProxies;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
         description = {
-            "Serves HTTP on --port: routes each connection by its Host header to a container of the service",
+            "Serves HTTP on --port: routes each request by its Host header to a container of the service",
             "registered for that host, starting one when none runs. Every flag can also be set as an",
             "environment variable CLESS_<FLAG> (e.g. CLESS_PORT=8080)."})
 public final class ServeCommand implements Callable<Integer> {
@@ -93,15 +95,34 @@ public final class ServeCommand implements Callable<Integer> {
     Duration startupTimeout;
 
     @Option(names = "--max-header-size", defaultValue = "${env:CLESS_MAX_HEADER_SIZE:-16384}",
-            description = "Largest first request head, in bytes (431 above).")
+            description = "Largest request head, in bytes (431 above).")
     int maxHeaderSize;
 
     @Option(names = "--header-timeout", defaultValue = "${env:CLESS_HEADER_TIMEOUT:-10s}",
-            description = "Time a client has to send its first request head (408 after).")
+            description = "Time a client has to send each request head (408 after).")
     Duration headerTimeout;
 
+    @Option(names = "--keepalive-timeout", defaultValue = "${env:CLESS_KEEPALIVE_TIMEOUT:-60s}",
+            description = "How long a client connection may stay idle between requests before it is closed.")
+    Duration keepAliveTimeout;
+
+    @Option(names = "--upstream-idle-timeout", defaultValue = "${env:CLESS_UPSTREAM_IDLE_TIMEOUT:-30s}",
+            description = "How long an idle connection to a container is kept for the next request.")
+    Duration upstreamIdleTimeout;
+
+    @Option(names = "--max-body-size", defaultValue = "${env:CLESS_MAX_BODY_SIZE:-0}",
+            converter = SizeConverter.class, showDefaultValue = Visibility.NEVER,
+            description = "Largest request body (e.g. 10m; 413 above). Default: no limit.")
+    long maxBodySize;
+
+    @Option(names = "--trusted-proxies", defaultValue = "${env:CLESS_TRUSTED_PROXIES}", split = ",",
+            showDefaultValue = Visibility.NEVER,
+            description = "Addresses or CIDR blocks of proxies in front of cless whose X-Forwarded-* headers are"
+                    + " kept (comma-separated). Default: none; an incoming X-Forwarded-For is replaced.")
+    List<String> trustedProxies;
+
     @Option(names = "--drain-timeout", defaultValue = "${env:CLESS_DRAIN_TIMEOUT:-30s}",
-            description = "On shutdown, how long open connections may take to finish.")
+            description = "On shutdown, how long requests in flight may take to finish (idle connections close at once).")
     Duration drainTimeout;
 
     @Option(names = "--io", defaultValue = "${env:CLESS_IO:-auto}",
@@ -121,11 +142,11 @@ public final class ServeCommand implements Callable<Integer> {
     Duration stopTimeout;
 
     @Option(names = "--queue-size", defaultValue = "${env:CLESS_QUEUE_SIZE:-100}",
-            description = "Connections that may wait per service when it runs max_instances, all busy (503 above).")
+            description = "Requests that may wait per revision when it runs max_instances, all busy (503 above).")
     int queueSize;
 
     @Option(names = "--queue-timeout", defaultValue = "${env:CLESS_QUEUE_TIMEOUT:-30s}",
-            description = "How long such a connection waits for a free instance (503 after).")
+            description = "How long such a request waits for a free instance (503 after).")
     Duration queueTimeout;
 
     @Option(names = "--revision-history", defaultValue = "${env:CLESS_REVISION_HISTORY:-10}",
@@ -146,12 +167,18 @@ public final class ServeCommand implements Callable<Integer> {
             config = new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store,
                     dockerHost, portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
                     eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
-                    storeUrl, runtime);
+                    storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize,
+                    trustedProxies == null ? List.of() : trustedProxies, runtime);
             if (config.store() == ServerConfig.StoreKind.POSTGRES) {
                 PostgresEndpoint.fromStoreUrl(config.storeUrl(), Map.of(), "check"); // the URL's form, up front
             }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try {
+            TrustedProxies.parse(config.trustedProxies());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--trusted-proxies: " + e.getMessage());
         }
         ClessServer server = new ClessServer(config);
         try {

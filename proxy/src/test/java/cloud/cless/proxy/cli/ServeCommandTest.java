@@ -39,6 +39,37 @@ class ServeCommandTest {
         assertThat(serve.io).isEqualTo(IoMode.AUTO);
         assertThat(serve.dataDir).isEqualTo(Path.of("./cless-data"));
         assertThat(serve.revisionHistory).isEqualTo(10);
+        assertThat(serve.keepAliveTimeout).isEqualTo(Duration.ofSeconds(60));
+        assertThat(serve.upstreamIdleTimeout).isEqualTo(Duration.ofSeconds(30));
+        assertThat(serve.maxBodySize).isZero();
+        assertThat(serve.trustedProxies).isNull();
+    }
+
+    @Test
+    void requestPathFlagsAreParsed() {
+        ServeCommand serve = parse("--keepalive-timeout", "5s", "--upstream-idle-timeout", "2m", "--max-body-size",
+                "10m", "--trusted-proxies", "10.0.0.0/8,::1");
+        assertThat(serve.keepAliveTimeout).isEqualTo(Duration.ofSeconds(5));
+        assertThat(serve.upstreamIdleTimeout).isEqualTo(Duration.ofMinutes(2));
+        assertThat(serve.maxBodySize).isEqualTo(10L * 1024 * 1024);
+        assertThat(serve.trustedProxies).containsExactly("10.0.0.0/8", "::1");
+        assertThat(parse("--max-body-size", "1048576").maxBodySize).isEqualTo(1048576);
+        assertThat(parse("--max-body-size", "512k").maxBodySize).isEqualTo(512 * 1024);
+    }
+
+    @Test
+    void aTrustedProxyThatIsNotAnAddressIsRefusedAsAUsageError() {
+        assertThat(refused("--trusted-proxies", "proxy.example", "--store", "memory"))
+                .contains("--trusted-proxies").contains("proxy.example");
+    }
+
+    @Test
+    void aBodySizeThatIsNotASizeIsRejectedNamingTheFlag() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = ClessMain.commandLine();
+        cli.setErr(new PrintWriter(err));
+        assertThat(cli.execute("serve", "--max-body-size", "lots")).isEqualTo(2);
+        assertThat(err.toString()).contains("--max-body-size").contains("'lots' is not a size");
     }
 
     @Test

@@ -176,6 +176,11 @@ class EndToEndDockerTest {
                     "cless_cold_start_duration_seconds_count{revision=\"counted-00001\",service=\"counted\"} 1",
                     "cless_connections_total{service=\"counted\"} 2.0",
                     "cless_instances{revision=\"counted-00001\",service=\"counted\",state=\"ready\"} 1.0",
+                    "cless_requests_total{code=\"2xx\",revision=\"counted-00001\",service=\"counted\"} 2.0",
+                    "cless_requests_total{code=\"4xx\",revision=\"\",service=\"\"} 1.0",
+                    "cless_request_duration_seconds_count{revision=\"counted-00001\",service=\"counted\"} 2",
+                    "cless_requests_in_flight{revision=\"counted-00001\",service=\"counted\"} 0.0",
+                    "cless_upstream_connections_total{reused=\"false\",revision=\"counted-00001\",service=\"counted\"}",
                     "cless_relayed_bytes_total{direction=\"downstream\",service=\"counted\"}",
                     "cless_client_errors_total{service=\"\",status=\"404\"} 1.0",
                     "jvm_memory_used_bytes",
@@ -183,6 +188,55 @@ class EndToEndDockerTest {
         }
         assertThat(RawHttp.request(adminAddress(), "GET", "127.0.0.1", "/metrics", null, null).status())
                 .isEqualTo(401);
+    }
+
+    @Test
+    void eachRequestOfAKeepAliveConnectionGoesToItsOwnService() throws IOException {
+        assertThat(register("{\"name\":\"alpha\",\"image_name\":\"cless-test/hello\",\"env\":{\"GREETING\":\"alpha\"}}")
+                .status()).isEqualTo(201);
+        assertThat(register("{\"name\":\"beta\",\"image_name\":\"cless-test/hello\",\"env\":{\"GREETING\":\"beta\"}}")
+                .status()).isEqualTo(201);
+        try (RawHttp.Connection connection = RawHttp.open(proxy())) {
+            // The static file: the app closes its connection after each response, cless keeps the client's.
+            connection.write("GET / HTTP/1.1\r\nHost: alpha.localhost\r\n\r\n");
+            RawHttp.Response first = connection.response();
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.body()).contains(TestImages.HELLO_BODY);
+            assertThat(first.header("Connection")).isNull();
+            connection.write("GET / HTTP/1.1\r\nHost: beta.localhost\r\n\r\n");
+            assertThat(connection.response().body()).contains(TestImages.HELLO_BODY);
+            connection.write("GET / HTTP/1.1\r\nHost: nosuch.localhost\r\n\r\n");
+            assertThat(connection.response().status()).isEqualTo(404);
+            // The absolute form, as a client configured with a proxy sends it: busybox gets origin-form. Its CGI
+            // answer has no length, so it ends the connection.
+            connection.write("GET http://beta.localhost/cgi-bin/env HTTP/1.1\r\nHost: alpha.localhost\r\n\r\n");
+            RawHttp.Response env = connection.response();
+            assertThat(env.status()).isEqualTo(200);
+            assertThat(env.header("Connection")).isEqualTo("close");
+            assertThat(env.body()).contains("GREETING=beta", "HTTP_X_FORWARDED_FOR=127.0.0.1",
+                    "HTTP_X_FORWARDED_PROTO=http", "HTTP_X_FORWARDED_HOST=beta.localhost");
+        }
+        assertThat(containersOf("alpha")).hasSize(1);
+        assertThat(containersOf("beta")).hasSize(1);
+    }
+
+    @Test
+    void anUpgradedConnectionIsATunnelThatPassesHalfCloseOn() throws Exception {
+        UpgradeEchoImage.ensureBuilt();
+        assertThat(register("{\"name\":\"socket\",\"image_name\":\"" + UpgradeEchoImage.IMAGE + "\"}").status())
+                .isEqualTo(201);
+        try (RawHttp.Connection connection = RawHttp.open(proxy())) {
+            connection.write("GET /chat HTTP/1.1\r\nHost: socket.localhost\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: echo\r\n\r\n");
+            // The app's head as it sent it, and the cold start this first request waited for.
+            assertThat(connection.head()).matches("HTTP/1\\.1 101 Switching Protocols\nUpgrade: echo\n"
+                    + "Connection: Upgrade\nServer-Timing: cold-start;dur=\\d+");
+            connection.write("frame one;");
+            assertThat(connection.read("frame one;".length())).isEqualTo("frame one;");
+            connection.write("last frame");
+            connection.shutdownOutput(); // the app's cat sees the end, exits, and its side ends too
+            assertThat(connection.readToEnd()).isEqualTo("last frame");
+        }
     }
 
     @Test

@@ -50,6 +50,53 @@ final class RawHttp {
             return new String(bytes, StandardCharsets.UTF_8);
         }
 
+        /**
+         * Reads one response: its head (see {@link #head()}), then its body by Content-Length, or up to the close
+         * when it has none.
+         */
+        Response response() throws IOException {
+            String text = head();
+            Response parsed = new Response(Integer.parseInt(text.substring(9, 12)), text, "");
+            String length = parsed.header("Content-Length");
+            InputStream in = socket.getInputStream();
+            byte[] body = length != null ? in.readNBytes(Integer.parseInt(length)) : in.readAllBytes();
+            return new Response(parsed.status(), parsed.head(), new String(body, StandardCharsets.UTF_8));
+        }
+
+        /**
+         * Reads one response head, up to its empty line and no further, its lines joined by LF (they may end in a
+         * bare LF, as CGI scripts write them).
+         */
+        String head() throws IOException {
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int previous = -1;
+            while (true) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new EOFException("connection ended inside a response head: '" + head + "'");
+                }
+                head.write(b);
+                if (b == '\n' && previous == '\n') {
+                    break; // an empty line, "\n\n" or "\n\r\n": the last byte that was not a CR was a line feed
+                }
+                if (b != '\r') {
+                    previous = b;
+                }
+            }
+            return head.toString(StandardCharsets.UTF_8).replace("\r\n", "\n").strip();
+        }
+
+        /** Ends the client's side (a FIN); reading goes on. */
+        void shutdownOutput() throws IOException {
+            socket.shutdownOutput();
+        }
+
+        /** Everything the server sends until it closes. */
+        String readToEnd() throws IOException {
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
         @Override
         public void close() throws IOException {
             socket.close();
@@ -127,6 +174,24 @@ final class RawHttp {
         for (String line : metrics.body().split("\n")) {
             boolean matches = service == null ? line.startsWith(name + " ")
                     : line.startsWith(name + "{") && line.contains("service=\"" + service + "\"");
+            if (matches) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The value of the series {@code name} whose labels include each pair of {@code labels} ({@code "service",
+     * "hello", "code", "2xx"}) in the admin API's {@code GET /metrics}, or -1 when it is not there.
+     */
+    static double labelled(InetSocketAddress proxy, String token, String name, String... labels) throws IOException {
+        Response metrics = request(proxy, "GET", "admin.localhost", "/metrics", token, null);
+        for (String line : metrics.body().split("\n")) {
+            boolean matches = line.startsWith(name + "{");
+            for (int i = 0; matches && i < labels.length; i += 2) {
+                matches = line.contains(labels[i] + "=\"" + labels[i + 1] + "\"");
+            }
             if (matches) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }

@@ -35,9 +35,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Revisions end to end, through {@code ClessServer} in-process against the real engine and its SQLite store: traffic
- * moved under a steady load of new connections fails no request, and a restart after a crash adopts a container
- * only as an instance of the revision that serves.
+ * Revisions end to end, through {@code ClessServer} in-process against the real engine and its SQLite store: the
+ * revision is chosen per request (a split holds on keep-alive connections, a tag's host reaches its revision and
+ * starts it), traffic moved under a steady load of keep-alive and new connections fails no request, and a restart
+ * after a crash adopts a container only as an instance of the revision that serves.
  */
 class RevisionsDockerTest {
     private static final String TOKEN = "revisions-test-token";
@@ -58,6 +59,7 @@ class RevisionsDockerTest {
     void setUp() throws IOException {
         // The data dir carries this class's installation id, so DockerSupport cleans up whatever a test leaves.
         Files.writeString(dataDir.resolve("installation.id"), docker.installationId() + "\n");
+        VersionImage.ensureBuilt();
         client = DockerSupport.newClient();
     }
 
@@ -70,32 +72,62 @@ class RevisionsDockerTest {
         client.close();
     }
 
-    /** One request of the load: the phase when it was sent, and what came back. */
-    private record Answer(int phase, int status, String version, String body) {
+    /** One request of the load: the phase when it was sent, on which kind of connection, and what came back. */
+    private record Answer(int phase, boolean keptAlive, int status, String version, String body) {
     }
 
-    /** New connections, one request each, from a few clients at once, until stopped. */
+    /**
+     * A few clients at once until stopped, each sending its requests on a new connection, or one after another on
+     * one keep-alive connection (a connection that breaks loses the request: it is counted as failed, and the client
+     * goes on with a new one).
+     */
     private final class SteadyLoad {
         final AtomicInteger phase = new AtomicInteger();
         final AtomicBoolean running = new AtomicBoolean(true);
         final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
         final List<CompletableFuture<Void>> senders = new ArrayList<>();
 
-        SteadyLoad(String service, int clientCount) {
-            for (int i = 0; i < clientCount; i++) {
+        SteadyLoad(String service, int newConnectionClients, int keepAliveClients) {
+            for (int i = 0; i < newConnectionClients; i++) {
                 senders.add(CompletableFuture.runAsync(() -> {
                     while (running.get()) {
                         int sentIn = phase.get();
                         try {
-                            RawHttp.Response response = get(service + ".localhost", "/cgi-bin/env");
-                            answers.add(new Answer(sentIn, response.status(), version(response.body()),
-                                    response.body()));
+                            answered(sentIn, false, get(service + ".localhost", "/cgi-bin/env"));
                         } catch (IOException e) {
-                            answers.add(new Answer(sentIn, -1, null, e.toString()));
+                            answers.add(new Answer(sentIn, false, -1, null, e.toString()));
                         }
                     }
                 }, clients));
             }
+            for (int i = 0; i < keepAliveClients; i++) {
+                senders.add(CompletableFuture.runAsync(() -> keepAlive(service), clients));
+            }
+        }
+
+        private void keepAlive(String service) {
+            RawHttp.Connection connection = null;
+            try {
+                while (running.get()) {
+                    int sentIn = phase.get();
+                    try {
+                        if (connection == null) {
+                            connection = RawHttp.open(proxy());
+                        }
+                        connection.write("GET /cgi-bin/version HTTP/1.1\r\nHost: " + service + ".localhost\r\n\r\n");
+                        answered(sentIn, true, connection.response());
+                    } catch (IOException e) {
+                        answers.add(new Answer(sentIn, true, -1, null, "keep-alive connection: " + e));
+                        connection = closeQuietly(connection);
+                    }
+                }
+            } finally {
+                closeQuietly(connection);
+            }
+        }
+
+        private void answered(int sentIn, boolean keptAlive, RawHttp.Response response) {
+            answers.add(new Answer(sentIn, keptAlive, response.status(), version(response.body()), response.body()));
         }
 
         /** Moves the traffic; requests sent while the change is under way belong to no phase (-1). */
@@ -135,15 +167,75 @@ class RevisionsDockerTest {
     }
 
     @Test
+    void aNinetyTenSplitHoldsPerRequestOnKeepAliveConnections() throws Exception {
+        server = startServer();
+        twoVersions("split", "[{\"revision\":\"split-00001\",\"percent\":90},{\"latest\":true,\"percent\":10}]");
+        int connections = 4;
+        int perConnection = 500;
+        List<CompletableFuture<List<String>>> clientsDone = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            clientsDone.add(CompletableFuture.supplyAsync(() -> {
+                List<String> versions = new ArrayList<>();
+                // One connection each for all of its requests: a connection that breaks fails the test.
+                try (RawHttp.Connection connection = RawHttp.open(proxy())) {
+                    for (int i = 0; i < perConnection; i++) {
+                        connection.write("GET /cgi-bin/version HTTP/1.1\r\nHost: split.localhost\r\n\r\n");
+                        RawHttp.Response response = connection.response();
+                        assertThat(response.status()).as(response.body()).isEqualTo(200);
+                        versions.add(version(response.body()));
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                return versions;
+            }, clients));
+        }
+        List<String> versions = new ArrayList<>();
+        for (CompletableFuture<List<String>> done : clientsDone) {
+            List<String> ofOne = done.get(120, TimeUnit.SECONDS);
+            assertThat(ofOne).as("each keep-alive connection reaches both revisions").contains("1", "2");
+            versions.addAll(ofOne);
+        }
+
+        assertThat(versions).hasSize(connections * perConnection).containsOnly("1", "2");
+        double percent = 100.0 * versions.stream().filter("2"::equals).count() / versions.size();
+        assertThat(percent).as("share of split-00002 in %s requests", versions.size()).isBetween(7.0, 13.0);
+        double counted = RawHttp.labelled(proxy(), TOKEN, "cless_requests_total", "service", "split",
+                "revision", "split-00002", "code", "2xx");
+        assertThat(counted).isEqualTo(versions.stream().filter("2"::equals).count());
+    }
+
+    @Test
+    void aTagsHostReachesItsRevisionWhateverThePercentsAndStartsItWhenCold() throws Exception {
+        server = startServer();
+        twoVersions("tagged", "[{\"revision\":\"tagged-00001\",\"percent\":100},{\"latest\":true,\"tag\":\"next\"}]");
+        assertThat(containersOf("tagged-00002")).as("a tag alone keeps nothing warm").isEmpty();
+
+        RawHttp.Response tagged = get("next--tagged.localhost", "/cgi-bin/version");
+
+        assertThat(tagged.status()).as(tagged.body()).isEqualTo(200);
+        assertThat(version(tagged.body())).isEqualTo("2");
+        assertThat(tagged.header("Server-Timing")).as("it waited for a cold start").startsWith("cold-start;dur=");
+        assertThat(containersOf("tagged-00002")).hasSize(1);
+        try (RawHttp.Connection connection = RawHttp.open(proxy())) {
+            for (int i = 0; i < 20; i++) {
+                connection.write("GET /cgi-bin/version HTTP/1.1\r\nHost: tagged.localhost\r\n\r\n");
+                assertThat(version(connection.response().body())).as("the service's own host").isEqualTo("1");
+                connection.write("GET /cgi-bin/version HTTP/1.1\r\nHost: next--tagged.localhost\r\n\r\n");
+                assertThat(version(connection.response().body())).as("the tag's host").isEqualTo("2");
+            }
+        }
+        RawHttp.Response noSuchTag = get("other--tagged.localhost", "/");
+        assertThat(noSuchTag.status()).isEqualTo(404);
+    }
+
+    @Test
     void trafficMovedUnderSteadyLoadFailsNoRequestAndDrainsTheOldRevision() throws Exception {
         server = startServer();
-        register("{\"name\":\"shift\",\"image_name\":\"cless-test/hello\",\"env\":{\"V\":\"1\"}}");
-        assertThat(version(get("shift.localhost", "/cgi-bin/env").body())).isEqualTo("1");
-        put("shift", "{\"image_name\":\"cless-test/hello\",\"env\":{\"V\":\"2\"},"
-                + "\"traffic\":[{\"revision\":\"shift-00001\",\"percent\":100}]}");
+        twoVersions("shift", "[{\"revision\":\"shift-00001\",\"percent\":100}]");
         assertThat(containersOf("shift-00002")).as("a new revision without traffic starts nothing").isEmpty();
 
-        SteadyLoad load = new SteadyLoad("shift", 4);
+        SteadyLoad load = new SteadyLoad("shift", 3, 3);
         load.awaitAnswers(20);
         // Sent while shift-00001 has all of the traffic, answered after it has none.
         CompletableFuture<RawHttp.Response> slow = CompletableFuture.supplyAsync(() -> {
@@ -178,6 +270,11 @@ class RevisionsDockerTest {
                     assertThat(a.status()).as(a.body()).isEqualTo(200);
                     assertThat(a.version()).as(a.body()).isIn("1", "2");
                 });
+        for (int phase = 0; phase <= 3; phase++) {
+            int p = phase;
+            assertThat(answers).as("answers in phase %s", phase).filteredOn(a -> a.phase() == p)
+                    .extracting(Answer::keptAlive).contains(true, false);
+        }
         assertThat(answers).filteredOn(a -> a.phase() == 0).extracting(Answer::version).containsOnly("1");
         assertThat(answers).filteredOn(a -> a.phase() == 2).as("sent after the traffic moved to shift-00002")
                 .extracting(Answer::version).containsOnly("2");
@@ -254,6 +351,17 @@ class RevisionsDockerTest {
         assertThat(updated.status()).as("updating %s with %s: %s", service, json, updated.body()).isEqualTo(200);
     }
 
+    /**
+     * Registers {@code service} on the version image with {@code V=1} and has it answer once, then makes its second
+     * revision ({@code V=2}) with {@code traffic}.
+     */
+    private void twoVersions(String service, String traffic) throws IOException {
+        register("{\"name\":\"" + service + "\",\"image_name\":\"" + VersionImage.IMAGE + "\",\"env\":{\"V\":\"1\"}}");
+        assertThat(version(get(service + ".localhost", "/cgi-bin/version").body())).isEqualTo("1");
+        put(service, "{\"image_name\":\"" + VersionImage.IMAGE + "\",\"env\":{\"V\":\"2\"},\"traffic\":" + traffic
+                + "}");
+    }
+
     private void putTraffic(String service, String json) throws IOException {
         RawHttp.Response moved = RawHttp.request(proxy(), "PUT", "admin.localhost",
                 "/serviceDefinitions/" + service + "/traffic", TOKEN, json);
@@ -273,6 +381,17 @@ class RevisionsDockerTest {
             assertThat(System.nanoTime()).as("a request in flight on %s", revision).isLessThan(deadline);
             Thread.sleep(20);
         }
+    }
+
+    private static RawHttp.Connection closeQuietly(RawHttp.Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (IOException e) {
+                // it broke already
+            }
+        }
+        return null;
     }
 
     private static String version(String body) {

@@ -34,9 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Issue 3's serverless behaviour end to end, through {@code ClessServer} in-process against the real engine: scale
- * to zero and back, quiet connections that outlive the idle timeout, no request lost while the reaper runs,
- * scale-out, killed containers, an unreachable engine, definition updates and restarts.
+ * The serverless behaviour end to end, through {@code ClessServer} in-process against the real engine: scale to zero
+ * and back, idle keep-alive connections that hold no instance, tunnels that do, no request lost while the reaper
+ * runs, scale-out, concurrency counted in requests, killed containers, an unreachable engine, definition updates,
+ * restarts and the drain on shutdown.
  */
 class ServerlessDockerTest {
     private static final Logger log = LoggerFactory.getLogger(ServerlessDockerTest.class);
@@ -68,8 +69,9 @@ class ServerlessDockerTest {
     }
 
     private void closeServer() {
-        if (server != null) {
-            server.close();
+        ClessServer running = server;
+        if (running != null) {
+            running.close();
             server = null;
         }
     }
@@ -90,16 +92,35 @@ class ServerlessDockerTest {
     }
 
     @Test
-    void aQuietConnectionOutlivesTheIdleTimeout() throws Exception {
+    void anIdleKeepAliveConnectionHoldsNoInstanceAndItsNextRequestColdStarts() throws Exception {
         server = startServer(DockerSupport.dockerHost());
-        register("{\"name\":\"quiet\",\"image_name\":\"cless-test/echo\",\"idle_timeout_seconds\":2}");
-        String head = "GET / HTTP/1.1\r\nHost: quiet.localhost\r\n\r\n";
+        register("{\"name\":\"idler\",\"image_name\":\"cless-test/hello\",\"idle_timeout_seconds\":2}");
         try (RawHttp.Connection connection = RawHttp.open(proxy())) {
-            connection.write(head);
-            assertThat(connection.read(head.length())).isEqualTo(head); // the raw echo server returns the head
+            connection.write("GET / HTTP/1.1\r\nHost: idler.localhost\r\n\r\n");
+            assertHello(connection.response());
+            String first = onlyContainer("idler").getId();
+
+            // The connection stays open and quiet: it keeps no instance alive.
+            awaitContainers("idler", List::isEmpty, "the idle container to be reaped under an open connection");
+
+            connection.write("GET / HTTP/1.1\r\nHost: idler.localhost\r\n\r\n");
+            assertHello(connection.response());
+            assertThat(onlyContainer("idler").getId()).isNotEqualTo(first);
+        }
+    }
+
+    @Test
+    void anOpenTunnelKeepsItsInstanceBeyondTheIdleTimeout() throws Exception {
+        UpgradeEchoImage.ensureBuilt();
+        server = startServer(DockerSupport.dockerHost());
+        register("{\"name\":\"quiet\",\"image_name\":\"" + UpgradeEchoImage.IMAGE + "\",\"idle_timeout_seconds\":2}");
+        try (RawHttp.Connection connection = RawHttp.open(proxy())) {
+            connection.write("GET / HTTP/1.1\r\nHost: quiet.localhost\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n");
+            assertThat(connection.head()).startsWith("HTTP/1.1 101 Switching Protocols\n");
             String container = onlyContainer("quiet").getId();
 
-            // No byte either way for 5 s, more than twice the idle timeout, with the reaper running every second.
+            // No byte either way for 5 s, more than twice the idle timeout, with the reaper running every second:
+            // a tunnel is one long request, and its lease holds the instance.
             Thread.sleep(3_000);
             assertThat(containersOf("quiet")).extracting(Container::getId).containsExactly(container);
             Thread.sleep(2_000);
@@ -108,7 +129,48 @@ class ServerlessDockerTest {
             connection.write("still there?\n");
             assertThat(connection.read("still there?\n".length())).isEqualTo("still there?\n");
         }
-        awaitContainers("quiet", List::isEmpty, "the container to be reaped once the connection closed");
+        awaitContainers("quiet", List::isEmpty, "the container to be reaped once the tunnel closed");
+    }
+
+    @Test
+    void concurrencyOneServesAnActiveClientAtOnceBesideAnIdleKeepAliveOne() throws Exception {
+        // A queue timeout of 2 s: were the idle connection counted against concurrency, the second client would wait
+        // that long and get a 503.
+        server = startServer(DockerSupport.dockerHost(), Duration.ofSeconds(2));
+        register("{\"name\":\"single\",\"image_name\":\"cless-test/hello\",\"concurrency\":1,\"max_instances\":1}");
+        try (RawHttp.Connection idle = RawHttp.open(proxy())) {
+            idle.write("GET / HTTP/1.1\r\nHost: single.localhost\r\n\r\n");
+            assertHello(idle.response());
+            for (int i = 0; i < 3; i++) {
+                assertHello(get("single", "/"));
+            }
+            idle.write("GET / HTTP/1.1\r\nHost: single.localhost\r\n\r\n");
+            assertHello(idle.response());
+        }
+        assertThat(containersOf("single")).hasSize(1);
+    }
+
+    @Test
+    void shutdownClosesIdleConnectionsAtOnceAndLetsRequestsInFlightFinish() throws Exception {
+        server = startServer(DockerSupport.dockerHost());
+        register("{\"name\":\"drain\",\"image_name\":\"cless-test/hello\"}");
+        try (RawHttp.Connection idle = RawHttp.open(proxy())) {
+            idle.write("GET / HTTP/1.1\r\nHost: drain.localhost\r\n\r\n");
+            assertHello(idle.response());
+            Future<RawHttp.Response> busy = clients.submit(() -> get("drain", "/cgi-bin/slow?3"));
+            awaitOpenConnection("drain");
+
+            Future<?> closing = clients.submit(this::closeServer);
+            // The idle connection is closed at once, long before the slow request ends.
+            assertThat(idle.readToEnd()).isEmpty();
+            assertThat(busy.isDone()).isFalse();
+
+            RawHttp.Response slow = busy.get(60, TimeUnit.SECONDS);
+            assertThat(slow.status()).isEqualTo(200);
+            assertThat(slow.body()).contains("slept 3");
+            closing.get(60, TimeUnit.SECONDS);
+        }
+        assertThat(containersOf("drain")).isEmpty();
     }
 
     @Test
@@ -313,7 +375,24 @@ class ServerlessDockerTest {
     // ---- helpers ----
 
     private ClessServer startServer(String dockerHost) {
-        return startServer(dockerHost, 100);
+        return startServer(dockerHost, 100, Duration.ofSeconds(30));
+    }
+
+    private ClessServer startServer(String dockerHost, Duration queueTimeout) {
+        return startServer(dockerHost, 100, queueTimeout);
+    }
+
+    private ClessServer startServer(String dockerHost, int queueSize) {
+        return startServer(dockerHost, queueSize, Duration.ofSeconds(30));
+    }
+
+    private ClessServer startServer(String dockerHost, int queueSize, Duration queueTimeout) {
+        int first = 30000 + ThreadLocalRandom.current().nextInt(0, 9000);
+        ServerConfig config = new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
+                ServerConfig.StoreKind.SQLITE, dockerHost, first + "-" + (first + 199),
+                Duration.ofMinutes(5), Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10),
+                Duration.ofSeconds(10), IoMode.AUTO, 2, false, Duration.ofSeconds(1), queueSize, queueTimeout);
+        return new ClessServer(config).start();
     }
 
     /** The engine's unix socket, which an {@link EngineForwarder} relays to. */
@@ -465,16 +544,6 @@ class ServerlessDockerTest {
                 closeServer();
             }
         }
-    }
-
-    private ClessServer startServer(String dockerHost, int queueSize) {
-        int first = 30000 + ThreadLocalRandom.current().nextInt(0, 9000);
-        ServerConfig config = new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
-                ServerConfig.StoreKind.SQLITE, dockerHost, first + "-" + (first + 199),
-                Duration.ofMinutes(5), Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10),
-                Duration.ofSeconds(5), IoMode.AUTO, 2, false, Duration.ofSeconds(1), queueSize,
-                Duration.ofSeconds(30));
-        return new ClessServer(config).start();
     }
 
     /** A response and how long it took. */

@@ -185,8 +185,8 @@ class ServerlessSwarmTest {
         ServerConfig config = new ServerConfig("127.0.0.1", 0, "localhost", null, -1, TOKEN, dataDir,
                 ServerConfig.StoreKind.SQLITE, swarm.dockerHost(), "20000-20099", Duration.ofMinutes(5),
                 Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(5), IoMode.AUTO, 2,
-                false, Duration.ofSeconds(1), 100, Duration.ofSeconds(30), 10, null,
-                ServerConfig.RuntimeKind.SWARM);
+                false, Duration.ofSeconds(1), 100, Duration.ofSeconds(30), 10, null)
+                .withRuntime(ServerConfig.RuntimeKind.SWARM);
         return new ClessServer(config).start();
     }
 

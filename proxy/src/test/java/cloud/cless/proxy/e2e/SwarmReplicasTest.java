@@ -149,7 +149,7 @@ class SwarmReplicasTest {
                 ServerConfig.StoreKind.POSTGRES, swarm.dockerHost(), "20000-20099", Duration.ofMinutes(5),
                 Duration.ofSeconds(30), 16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(2), IoMode.AUTO, 2,
                 false, Duration.ofSeconds(1), 100, Duration.ofSeconds(30), 10,
-                storeUrl + "&password=" + postgres.password(), ServerConfig.RuntimeKind.SWARM);
+                storeUrl + "&password=" + postgres.password()).withRuntime(ServerConfig.RuntimeKind.SWARM);
         return new ClessServer(config).start();
     }
 
