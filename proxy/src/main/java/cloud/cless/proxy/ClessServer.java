@@ -12,11 +12,14 @@ import cloud.cless.core.instance.InstanceLifecycle;
 import cloud.cless.core.instance.InstanceManagerConfig;
 import cloud.cless.core.instance.ReadinessProbe;
 import cloud.cless.core.instance.ServiceDirectory;
+import cloud.cless.core.instance.SwarmSettings;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.port.PortAllocator;
 import cloud.cless.core.port.PortRange;
 import cloud.cless.core.runtime.DockerContainerRuntime;
 import cloud.cless.core.runtime.EngineExecutors;
+import cloud.cless.core.runtime.swarm.SwarmClient;
+import cloud.cless.core.runtime.swarm.SwarmScaler;
 import cloud.cless.core.service.DefinitionDefaults;
 import cloud.cless.core.service.ServiceRegistry;
 import cloud.cless.core.service.ServiceValidator;
@@ -48,9 +51,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running cless: takes the data directory, wires the store, the registry, its part in the cluster, the Docker
- * runtime, the instance lifecycle, the admin API and the proxy listener on one event-loop group, and takes them
- * down again in order.
+ * One running cless: takes the data directory, wires the store, the registry, its part in the cluster, the
+ * container runtime (a Docker engine, or a Docker Swarm with {@code --runtime swarm}), the instance lifecycle, the
+ * admin API and the proxy listener on one event-loop group, and takes them down again in order.
  *
  * <p>Blocking work runs on three bounded pools, so that nothing waits behind slower work of another kind: JDBC
  * (admin writes) on its own, quick engine calls (what a cold start waits for) on another, and slow engine calls
@@ -65,6 +68,9 @@ public final class ClessServer implements AutoCloseable {
     private static final int ENGINE_CONTROL_THREADS = 8;
     /** Stops block for up to --stop-timeout each: as many as may run side by side. */
     private static final int ENGINE_SLOW_THREADS = 8;
+    /** Calls to a Swarm manager: polls of tasks and scales, each quick. */
+    private static final int SWARM_THREADS = 8;
+    private static final int SWARM_QUEUE = 10_000;
     private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
     private static final Duration REAP_INTERVAL = Duration.ofSeconds(1);
     private static final Duration SURVEY_INTERVAL = Duration.ofSeconds(10);
@@ -121,31 +127,48 @@ public final class ClessServer implements AutoCloseable {
 
         StoreSetup store = StoreSetup.open(config, dataDir, System.getenv());
         opened.push(store);
-        registry = new ServiceRegistry(store.store(),
-                new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost())),
+        boolean onSwarm = config.runtime() == ServerConfig.RuntimeKind.SWARM;
+        ServiceValidator validator = new ServiceValidator(config.allowRemoteUpstreams(), Set.of(config.adminHost()));
+        registry = new ServiceRegistry(store.store(), onSwarm ? validator.refusingPause("swarm") : validator,
                 new DefinitionDefaults(config.domain(), seconds(config.idleTimeout()),
                         seconds(config.startupTimeout())),
                 storeCalls, Clock.systemUTC(), config.revisionHistory());
         registry.load();
 
         // The docker runtime's containers are this replica's own, on its own engine: it starts and reaps them
-        // itself, with or without the shared database (see ClusterStartGate).
-        ClusterSetup cluster = ClusterSetup.open(store, config.bind(), config.port(), InstanceSharing.PER_REPLICA,
-                Clock.systemUTC());
+        // itself, with or without the shared database. A swarm's services are every replica's: the leader scales
+        // them, and none is started while the database is out of reach (see ClusterStartGate).
+        ClusterSetup cluster = ClusterSetup.open(store, config.bind(), config.port(),
+                onSwarm ? InstanceSharing.SHARED : InstanceSharing.PER_REPLICA, Clock.systemUTC());
         opened.push(cluster);
 
-        DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), engine);
-        opened.push(runtime);
         ChannelFactory<SocketChannel> probeChannels = new ReflectiveChannelFactory<>(transport.socketChannelClass());
+        ReadinessProbe probe = new ReadinessProbe(probeChannels);
         ServiceDirectory services = ServiceDirectory.of(registry);
-        instances = new InstanceLifecycle(runtime, new PortAllocator(PortRange.parse(config.portRange())),
-                engine.control(), new ReadinessProbe(probeChannels), group, installationId, services,
-                Clock.systemUTC(), new InstanceManagerConfig((int) config.stopTimeout().toSeconds(),
-                        config.queueSize(), config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL), metrics,
-                cluster.startGate());
+        InstanceManagerConfig lifecycle = new InstanceManagerConfig((int) config.stopTimeout().toSeconds(),
+                config.queueSize(), config.queueTimeout(), REAP_INTERVAL, SURVEY_INTERVAL);
+        ClusterScaler scaler;
+        if (onSwarm) {
+            String clusterId = store.sharedInstallationId(installationId);
+            SwarmClient swarm = swarmClient();
+            log.info("Instances run on the swarm managed at {} (services labelled installation {})",
+                    swarm.dockerHost(), clusterId);
+            boolean leaderScales = store.endpoint().isPresent();
+            instances = InstanceLifecycle.onSwarm(swarm, SwarmSettings.of(config.drainTimeout(), leaderScales),
+                    engine.control(), probe, group, clusterId, services, Clock.systemUTC(), lifecycle, metrics,
+                    cluster.startGate());
+            scaler = leaderScales ? new SwarmScaler(swarm, clusterId) : ClusterScaler.PER_REPLICA;
+        } else {
+            DockerContainerRuntime runtime = new DockerContainerRuntime(config.dockerHost(), engine);
+            opened.push(runtime);
+            instances = new InstanceLifecycle(runtime, new PortAllocator(PortRange.parse(config.portRange())),
+                    engine.control(), probe, group, installationId, services, Clock.systemUTC(), lifecycle, metrics,
+                    cluster.startGate());
+            scaler = ClusterScaler.PER_REPLICA;
+        }
         registry.addListener(instances);
         store.follow(registry);
-        ClusterStatus clusterStatus = cluster.attach(instances, services, ClusterScaler.PER_REPLICA);
+        ClusterStatus clusterStatus = cluster.attach(instances, services, scaler);
         awaitReconcile();
 
         AdminToken token = AdminToken.resolve(config.adminToken(), dataDir);
@@ -172,6 +195,15 @@ public final class ClessServer implements AutoCloseable {
         cluster.serving(proxyAddress);
         log.info("cless is serving on {} (admin host {}{})", proxyAddress, config.adminHost(),
                 adminAddress == null ? "" : ", admin API also on " + adminAddress);
+    }
+
+    /** A client of the swarm manager at {@code --docker-host}, on threads of its own. */
+    private SwarmClient swarmClient() {
+        ExecutorService swarmCalls = BoundedExecutor.newFixed("cless-swarm", SWARM_THREADS, SWARM_QUEUE);
+        opened.push(() -> shutdownExecutor(swarmCalls));
+        SwarmClient swarm = new SwarmClient(config.dockerHost(), swarmCalls, SwarmClient.DEFAULT_CALL_TIMEOUT);
+        opened.push(swarm);
+        return swarm;
     }
 
     /** The registry {@code GET /metrics} serves: cless's own meters plus JVM, process and Netty memory basics. */

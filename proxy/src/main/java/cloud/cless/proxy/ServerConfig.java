@@ -36,6 +36,8 @@ import java.util.Locale;
  * @param upstreamIdleTimeout  how long an idle pooled connection to an instance is kept
  * @param maxBodySize          largest request body accepted (413 above); 0 for no limit
  * @param trustedProxies       peers (addresses, CIDR blocks) whose X-Forwarded-* fields are kept
+ * @param runtime              where instances run: containers on one Docker engine, or tasks of a Docker Swarm
+ *                             whose manager {@code dockerHost} names
  */
 public record ServerConfig(
         String bind,
@@ -64,10 +66,14 @@ public record ServerConfig(
         Duration keepAliveTimeout,
         Duration upstreamIdleTimeout,
         long maxBodySize,
-        List<String> trustedProxies) {
+        List<String> trustedProxies,
+        RuntimeKind runtime) {
 
     /** Where service definitions are kept: this host's SQLite file, memory, or a PostgreSQL database replicas share. */
     public enum StoreKind { SQLITE, MEMORY, POSTGRES }
+
+    /** Where instances run: containers on one Docker engine, or the tasks of a Swarm service per revision. */
+    public enum RuntimeKind { DOCKER, SWARM }
 
     public ServerConfig {
         domain = domain.toLowerCase(Locale.ROOT);
@@ -86,9 +92,12 @@ public record ServerConfig(
                     + store.name().toLowerCase(Locale.ROOT));
         }
         trustedProxies = List.copyOf(trustedProxies);
+        if (runtime == null) {
+            runtime = RuntimeKind.DOCKER;
+        }
     }
 
-    /** A configuration with the request path's own settings at their defaults. */
+    /** A configuration of the docker runtime with the request path's own settings at their defaults. */
     public ServerConfig(String bind, int port, String domain, String adminHost, int adminPort, String adminToken,
                         Path dataDir, StoreKind store, String dockerHost, String portRange, Duration idleTimeout,
                         Duration startupTimeout, int maxHeaderSize, Duration headerTimeout, Duration drainTimeout,
@@ -97,7 +106,8 @@ public record ServerConfig(
         this(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost, portRange,
                 idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io, eventLoopThreads,
                 allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory, storeUrl,
-                ProxyConfig.DEFAULT_KEEPALIVE_TIMEOUT, ProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, 0, List.of());
+                ProxyConfig.DEFAULT_KEEPALIVE_TIMEOUT, ProxyConfig.DEFAULT_UPSTREAM_IDLE_TIMEOUT, 0, List.of(),
+                RuntimeKind.DOCKER);
     }
 
     /** A configuration of a store of this host alone ({@code --store sqlite} or {@code memory}). */
@@ -129,6 +139,14 @@ public record ServerConfig(
         return new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost,
                 portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
                 eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
-                storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize, trustedProxies);
+                storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize, trustedProxies, runtime);
+    }
+
+    /** The same configuration with instances on {@code kind} ({@code --runtime}). */
+    public ServerConfig withRuntime(RuntimeKind kind) {
+        return new ServerConfig(bind, port, domain, adminHost, adminPort, adminToken, dataDir, store, dockerHost,
+                portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
+                eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
+                storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize, trustedProxies, kind);
     }
 }

@@ -9,6 +9,7 @@ import cloud.cless.core.cluster.JdbcExecutor;
 import cloud.cless.core.cluster.RegistryFollower;
 import cloud.cless.core.cluster.ReplicaIdentity;
 import cloud.cless.core.service.ServiceRegistry;
+import cloud.cless.core.store.ClusterIdentity;
 import cloud.cless.core.store.MemoryServiceStore;
 import cloud.cless.core.store.PostgresEndpoint;
 import cloud.cless.core.store.PostgresServiceStore;
@@ -110,6 +111,15 @@ final class StoreSetup implements AutoCloseable {
 
     ServiceStore store() {
         return store;
+    }
+
+    /**
+     * The id that the instances of this cless are labelled with on an engine the replicas share (a swarm): the
+     * cluster's, read from the shared store, so that every replica adopts and scales what the others made;
+     * {@code own}, the data directory's, for a store of this host alone.
+     */
+    String sharedInstallationId(String own) {
+        return endpoint == null ? own : ClusterIdentity.read(endpoint);
     }
 
     /**

@@ -6,7 +6,6 @@ import cloud.cless.core.runtime.ContainerSpec;
 import cloud.cless.core.runtime.RuntimeFailure;
 import cloud.cless.core.service.ResolvedService;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.Locale;
@@ -157,10 +156,7 @@ final class ColdStart {
 
     /** The container of a starting instance exited: its start fails now, not at its deadline. */
     void exited(Instance instance) {
-        Future<Void> probing = instance.probe;
-        if (probing != null) {
-            probing.cancel(false);
-        }
+        InstanceProbes.cancel(instance);
     }
 
     /** cless shuts down: no new start begins, and the probes of those in flight stop (their starts fail). */
@@ -240,26 +236,8 @@ final class ColdStart {
     }
 
     private CompletableFuture<Void> awaitReady(Attempt attempt) {
-        Instance instance = attempt.instance;
-        if (closed || instance.exited) {
-            return CompletableFuture.failedFuture(new CancellationException("no readiness wait"));
-        }
-        Future<Void> probing = probe.probe(group.next(), instance.address(), attempt.spec.readinessPath(),
-                attempt.left().isNegative() ? Duration.ZERO.plusMillis(1) : attempt.left());
-        instance.probe = probing;
-        if (instance.exited || closed) {
-            probing.cancel(false); // died (or shutdown began) before the probe did: nobody else cancels it
-        }
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        probing.addListener(f -> {
-            instance.probe = null;
-            if (f.isSuccess()) {
-                ready.complete(null);
-            } else {
-                ready.completeExceptionally(f.cause());
-            }
-        });
-        return ready;
+        return InstanceProbes.awaitReady(probe, group.next(), attempt.instance, attempt.spec.readinessPath(),
+                attempt.left(), () -> closed);
     }
 
     /** Ends {@code attempt} the first time only: with success when {@code error} is null. */

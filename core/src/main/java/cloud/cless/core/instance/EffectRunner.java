@@ -11,24 +11,19 @@ import java.util.function.Consumer;
  * Carries out what a {@link ServicePool} decided, once its lock is released: completes requests' promises (on
  * their event loops), schedules queue timeouts, hands requests the pool no longer serves back to be placed again,
  * tells holders of pooled connections that an instance retired, and hands starts, pauses, resumes and retirements
- * to the parts that do them.
+ * to the engine's {@link InstanceDriver}.
  */
 final class EffectRunner {
     private final Clock clock;
     private final Duration queueTimeout;
-    private final ColdStart coldStart;
-    private final PauseResume pauseResume;
-    private final Retirement retirement;
+    private final InstanceDriver driver;
     private final Consumer<Waiter> readmit;
 
     /** @param readmit places a request again whose pool's revision serves no more */
-    EffectRunner(Clock clock, Duration queueTimeout, ColdStart coldStart, PauseResume pauseResume,
-                 Retirement retirement, Consumer<Waiter> readmit) {
+    EffectRunner(Clock clock, Duration queueTimeout, InstanceDriver driver, Consumer<Waiter> readmit) {
         this.clock = clock;
         this.queueTimeout = queueTimeout;
-        this.coldStart = coldStart;
-        this.pauseResume = pauseResume;
-        this.retirement = retirement;
+        this.driver = driver;
         this.readmit = readmit;
     }
 
@@ -74,16 +69,16 @@ final class EffectRunner {
             readmit.accept(waiter);
         }
         for (Effects.Retire retire : fx.retires) {
-            retirement.retire(retire.instance(), retire.graceful(), retire.reason());
+            driver.retire(pool, retire);
         }
         for (Instance instance : fx.starts) {
-            coldStart.start(pool, instance, this);
+            driver.start(pool, instance, this);
         }
         for (Instance instance : fx.pauses) {
-            pauseResume.pause(pool, instance, this);
+            driver.pause(pool, instance, this);
         }
         for (Instance instance : fx.resumes) {
-            pauseResume.resume(pool, instance, this);
+            driver.resume(pool, instance, this);
         }
     }
 

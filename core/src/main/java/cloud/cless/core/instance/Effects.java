@@ -16,7 +16,14 @@ final class Effects {
     record Failure(Waiter waiter, AcquireFailure failure) {
     }
 
-    record Retire(Instance instance, boolean graceful, String reason) {
+    /**
+     * An instance that left its pool.
+     *
+     * @param graceful a stop first (it may still finish what it serves), or removed by force
+     * @param reaped   the pool let it go because it was idle with more awake than the revision keeps (a scale-down),
+     *                 not because it drained, broke or went
+     */
+    record Retire(Instance instance, boolean graceful, String reason, boolean reaped) {
     }
 
     final List<Grant> grants = new ArrayList<>();
@@ -52,8 +59,8 @@ final class Effects {
         queueFull++;
     }
 
-    void retire(Instance instance, boolean graceful, String reason) {
-        retires.add(new Retire(instance, graceful, reason));
+    void retire(Instance instance, boolean graceful, String reason, boolean reaped) {
+        retires.add(new Retire(instance, graceful, reason, reaped));
     }
 
     boolean isEmpty() {

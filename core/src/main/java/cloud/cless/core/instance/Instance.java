@@ -41,6 +41,8 @@ final class Instance {
     /** The epoch taking leases now; null while it takes none (starting, paused, gone). */
     volatile InFlight epoch;
     private volatile InetSocketAddress address;
+    /** Where it serves when that is not 127.0.0.1 and its host port: a task on a node of a swarm. */
+    private volatile InetSocketAddress boundAddress;
     private final AtomicBoolean retiring = new AtomicBoolean();
 
     InstanceState state = InstanceState.STARTING;
@@ -67,8 +69,23 @@ final class Instance {
         return ContainerSpec.name(service, id);
     }
 
-    /** 127.0.0.1 and its host port, once it has one. */
+    /** It serves at {@code at} (a node's address and a port it published), not on 127.0.0.1. */
+    void bindTo(InetSocketAddress at) {
+        boundAddress = at;
+        hostPort = at.getPort();
+    }
+
+    /** The address it was bound to, or null for an instance on 127.0.0.1 and its host port. */
+    InetSocketAddress boundAddress() {
+        return boundAddress;
+    }
+
+    /** Where it serves: the address it was bound to, else 127.0.0.1 and its host port, once it has one. */
     InetSocketAddress address() {
+        InetSocketAddress bound = boundAddress;
+        if (bound != null) {
+            return bound;
+        }
         InetSocketAddress current = address;
         if (current == null || current.getPort() != hostPort) {
             current = new InetSocketAddress(InetAddress.getLoopbackAddress(), hostPort);

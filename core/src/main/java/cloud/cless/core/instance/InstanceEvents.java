@@ -117,6 +117,34 @@ final class InstanceEvents {
     }
 
     /**
+     * The engine is taking instance {@code id} down by itself (a scale-down picked it): no new leases, its requests
+     * finish, then it goes. Returns it, or null when no instance has that id.
+     */
+    Instance leaving(String id, Effects fx) {
+        Instance instance = instances.byId(id);
+        if (instance != null) {
+            instances.drain(instance, "the engine takes it down", fx);
+            instances.publish();
+        }
+        return instance;
+    }
+
+    /**
+     * Instance {@code id} ended behind cless's back. One coming up is only marked (its start fails); any other is
+     * replaced. Returns it, or null.
+     */
+    Instance gone(String id, Effects fx) {
+        Instance instance = instances.byId(id);
+        if (instance != null && (instance.state == InstanceState.STARTING
+                || instance.state == InstanceState.RESUMING)) {
+            instance.exited = true;
+        } else if (instance != null) {
+            replace(instance, "it ended", fx);
+        }
+        return instance;
+    }
+
+    /**
      * Replaces the instances up before {@code listedAtMillis} whose containers were not up then (per {@code up}):
      * they died while no event reached cless, e.g. while the engine restarted. Returns them.
      */
@@ -131,6 +159,12 @@ final class InstanceEvents {
         instances.closeEpoch(instance, fx);
         remove(instance, false, reason, fx);
         dispatch(fx);
+    }
+
+    /** Lets the idle {@code instance} go (a scale-down); requests still waiting for it are rehomed. */
+    void reap(Instance instance, Effects fx) {
+        admission.rehome(instances.remove(instance, true, "idle", true, fx), fx);
+        instances.publish();
     }
 
     /** Retires {@code instance} (a stop first when {@code graceful}); requests still waiting for it are rehomed. */

@@ -3,7 +3,9 @@ package cloud.cless.core.instance;
 import cloud.cless.core.metrics.ClessMetrics;
 import cloud.cless.core.port.HostPorts;
 import cloud.cless.core.runtime.ContainerRuntime;
+import cloud.cless.core.runtime.swarm.SwarmApi;
 import cloud.cless.core.service.RegisteredService;
+import cloud.cless.core.service.ResolvedService;
 import cloud.cless.core.service.Revision;
 import cloud.cless.core.service.Route;
 import cloud.cless.core.service.ServiceDefinition;
@@ -22,14 +24,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * The instances of the registered services, as the proxy asks for them: a lease per request on an instance of the
  * revision that serves it (on a ready container with room, found without a lock; else through that revision's
  * {@link ServicePool}: a cold start, a resume, the wait queue), or on an upstream revision's fixed address. Each
- * revision has a pool of its own. It wires the lifecycle's parts (lease routing, cold start, spares, pause and
- * resume, retirement, the engine watch and reconcile) and runs their periodic maintenance.
+ * revision has a pool of its own. It wires the lifecycle's parts (lease routing, the pools, service changes,
+ * shutdown) to the {@link InstanceDriver} of the engine (containers on a Docker engine, or tasks of a Docker Swarm)
+ * and runs their periodic maintenance.
  */
 public final class InstanceLifecycle implements InstanceManager, ServiceListener {
     private final ServiceDirectory services;
@@ -37,11 +39,9 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     private final InstanceManagerConfig config;
     private final Pools pools;
     private final UpstreamInstances upstreams;
-    private final EngineWatch engine;
-    private final Spares spares;
+    private final InstanceDriver driver;
     private final LeaseRouting routing;
     private final EffectRunner runner;
-    private final EngineReports reports;
     private final ServiceChanges changes;
     private final Shutdown shutdown;
     private final StartGate gate;
@@ -50,6 +50,8 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     private volatile ScheduledFuture<?> maintenance;
 
     /**
+     * The lifecycle on a container engine.
+     *
      * @param runtime        the container engine
      * @param ports          host ports for published containers
      * @param control        runs port allocation (its bind checks are syscalls) and upstream name lookups, off the
@@ -77,28 +79,51 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     public InstanceLifecycle(ContainerRuntime runtime, HostPorts ports, Executor control, ReadinessProbe probe,
                              EventLoopGroup group, String installationId, ServiceDirectory services, Clock clock,
                              InstanceManagerConfig config, ClessMetrics metrics, StartGate gate) {
+        this(control, group, services, clock, config, metrics, gate, (pools, self) -> new ContainerDriver(runtime,
+                ports, control, probe, group, installationId, clock, InstanceLifecycle::newInstanceId, config, pools,
+                services, self::mayCreate, gate));
+    }
+
+    /**
+     * The lifecycle on a Docker Swarm: a revision is a Swarm service, its instances are the service's tasks.
+     *
+     * @param swarm          the swarm's manager
+     * @param settings       how the tasks are polled, how long a revision that stops serving drains, and whether
+     *                       this cless lowers the replicas of idle revisions itself (alone) or a leader does
+     * @param control        runs upstream name lookups, off the event loops
+     * @param installationId the id of this cless, or of the cluster of replicas sharing the swarm: the label of its
+     *                       Swarm services
+     * @param gate           consulted before every start (see the container runtime's constructor)
+     */
+    public static InstanceLifecycle onSwarm(SwarmApi swarm, SwarmSettings settings, Executor control,
+                                            ReadinessProbe probe, EventLoopGroup group, String installationId,
+                                            ServiceDirectory services, Clock clock, InstanceManagerConfig config,
+                                            ClessMetrics metrics, StartGate gate) {
+        return new InstanceLifecycle(control, group, services, clock, config, metrics, gate, (pools, self) ->
+                new SwarmDriver(swarm, settings, probe, group, installationId, pools, services,
+                        config.stopGraceSeconds(), gate));
+    }
+
+    /** Makes the engine's driver once the pools exist. */
+    private interface Drivers {
+        InstanceDriver make(Pools pools, InstanceLifecycle self);
+    }
+
+    private InstanceLifecycle(Executor control, EventLoopGroup group, ServiceDirectory services, Clock clock,
+                              InstanceManagerConfig config, ClessMetrics metrics, StartGate gate, Drivers drivers) {
         this.services = services;
         this.gate = gate;
         this.group = group;
         this.config = config;
-        Supplier<String> ids = InstanceLifecycle::newInstanceId;
-        this.pools = new Pools(metrics, services, clock, ids, config.maxQueuedPerService());
+        this.pools = new Pools(metrics, services, clock, InstanceLifecycle::newInstanceId,
+                config.maxQueuedPerService(), this::fitToEngine);
         this.upstreams = new UpstreamInstances(control);
-        this.engine = new EngineWatch(runtime, installationId, group, clock, config.surveyInterval());
-        Retirement retirement = new Retirement(runtime, ports, config.stopGraceSeconds(), engine::failed);
-        this.spares = new Spares(runtime, ports, control, installationId, clock, ids, retirement, this::mayCreate,
-                engine::failed);
-        ColdStart coldStart = new ColdStart(runtime, ports, control, probe, group, installationId, ids, spares,
-                engine, retirement, gate);
-        this.runner = new EffectRunner(clock, config.queueTimeout(), coldStart, new PauseResume(runtime, engine),
-                retirement, this::readmit);
+        this.driver = drivers.make(pools, this);
+        this.runner = new EffectRunner(clock, config.queueTimeout(), driver, this::readmit);
         this.routing = new LeaseRouting(services, pools, upstreams, runner, () -> shuttingDown);
-        Reconciler reconciler = new Reconciler(pools, services, ports, coldStart, spares, retirement, runner);
-        this.reports = new EngineReports(ports, retirement, reconciler, pools, spares, coldStart, runner,
-                this::reconciled);
-        this.changes = new ServiceChanges(services, pools, spares, upstreams, runner, metrics, this::maintain);
-        this.shutdown = new Shutdown(pools, spares, coldStart, retirement, runner, group);
-        metrics.trackEngine(engine::isUp, retirement::unremovedCount);
+        this.changes = new ServiceChanges(services, pools, driver, upstreams, runner, metrics, this::maintain);
+        this.shutdown = new Shutdown(pools, driver, runner, group);
+        metrics.trackEngine(driver::isUp, driver::unremoved);
     }
 
     // ---- InstanceManager ----
@@ -149,7 +174,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         }
         long every = config.reapInterval().toMillis();
         maintenance = group.next().scheduleWithFixedDelay(this::maintainAll, every, every, TimeUnit.MILLISECONDS);
-        return engine.start(reports);
+        return driver.watch(runner, this::reconciled);
     }
 
     @Override
@@ -159,7 +184,7 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         if (periodic != null) {
             periodic.cancel(false);
         }
-        engine.close();
+        driver.close();
         return shutdown.run(drain);
     }
 
@@ -199,9 +224,9 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         }
     }
 
-    /** The engine, for tests that check it again at once instead of waiting for its backoff. */
+    /** The container engine's watch, for tests that check it again at once instead of waiting for its backoff. */
     EngineWatch engine() {
-        return engine;
+        return ((ContainerDriver) driver).engine();
     }
 
     private void maintain(ServicePool pool) {
@@ -210,7 +235,12 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
         }
         boolean mayCreate = mayCreate();
         runner.decide(pool, fx -> pool.maintain(mayCreate, fx));
-        spares.replenish(pool);
+        driver.maintained(pool);
+    }
+
+    /** What the pools run a revision's settings as on this engine. */
+    private ResolvedService fitToEngine(ResolvedService spec) {
+        return driver.fit(spec);
     }
 
     /** A pool handed a request back (its revision serves no more): placed again by the traffic now. */
@@ -235,11 +265,11 @@ public final class InstanceLifecycle implements InstanceManager, ServiceListener
     }
 
     /**
-     * Containers are created (top-ups, spares) only once reconciled, while the engine is up, the start gate open
-     * and cless runs.
+     * Instances are made (top-ups, spares) only once reconciled, while the engine is up, the start gate open and
+     * cless runs.
      */
     private boolean mayCreate() {
-        return reconciled && engine.isUp() && !shuttingDown && gate.refusal() == null;
+        return reconciled && driver.isUp() && !shuttingDown && gate.refusal() == null;
     }
 
     private static String newInstanceId() {

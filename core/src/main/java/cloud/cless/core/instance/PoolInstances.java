@@ -3,6 +3,7 @@ package cloud.cless.core.instance;
 import cloud.cless.core.runtime.ContainerState;
 import cloud.cless.core.runtime.ManagedContainer;
 import cloud.cless.core.service.ContainerTemplate;
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +66,19 @@ final class PoolInstances {
         return instance;
     }
 
+    /**
+     * Tracks an instance the engine runs at {@code address} that nobody here started (one a restarted cless finds,
+     * one another replica or the engine itself brought up): coming up, to be probed.
+     */
+    Instance adoptAt(String id, InetSocketAddress address, String containerId, long nowMillis) {
+        Instance instance = new Instance(id, service, revision, template, nowMillis);
+        instance.containerId = containerId;
+        instance.bindTo(address);
+        instance.settled.complete(null);
+        all.add(instance);
+        return instance;
+    }
+
     /** {@code instance} is up: it takes leases in a new epoch, its waiters' first. */
     void open(Instance instance, long nowMillis, Effects fx) {
         if (instance.readyAtMillis < 0) {
@@ -120,13 +134,18 @@ final class PoolInstances {
      * were still waiting for it, for the caller to place elsewhere.
      */
     List<Waiter> remove(Instance instance, boolean graceful, String reason, Effects fx) {
+        return remove(instance, graceful, reason, false, fx);
+    }
+
+    /** As {@link #remove(Instance, boolean, String, Effects)}; {@code reaped} when it goes because it is idle. */
+    List<Waiter> remove(Instance instance, boolean graceful, String reason, boolean reaped, Effects fx) {
         if (!all.remove(instance)) {
             return List.of();
         }
         // A paused container cannot act on a stop signal: it is removed by force.
         boolean frozen = instance.state == InstanceState.PAUSED || instance.state == InstanceState.PAUSING;
         instance.state = InstanceState.STOPPING;
-        fx.retire(instance, graceful && !frozen, reason);
+        fx.retire(instance, graceful && !frozen, reason, reaped);
         List<Waiter> waiting = List.copyOf(instance.waiters);
         instance.waiters.clear();
         return waiting;
@@ -234,6 +253,16 @@ final class PoolInstances {
         List<ScalingPolicy.Load> loads = new ArrayList<>(serving.size());
         serving.forEach(i -> loads.add(new ScalingPolicy.Load(i.state, Math.max(0, i.load()), i.lastActivityMillis)));
         return loads;
+    }
+
+    /** The instance of that id, or null. */
+    Instance byId(String id) {
+        for (Instance instance : all) {
+            if (id.equals(instance.id)) {
+                return instance;
+            }
+        }
+        return null;
     }
 
     Instance byContainer(String containerId) {

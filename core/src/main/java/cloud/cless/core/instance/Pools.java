@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The pools by revision: the active ones, of revisions that serve (a percent or a tag), which requests reach, and
@@ -25,16 +26,24 @@ final class Pools {
     private final Clock clock;
     private final Supplier<String> newInstanceId;
     private final int queueCapacity;
+    private final UnaryOperator<ResolvedService> fit;
     private final Map<String, ServicePool> active = new ConcurrentHashMap<>();
     private final Set<ServicePool> leaving = ConcurrentHashMap.newKeySet();
 
+    /** @param fit what the engine runs a revision's settings as ({@link InstanceDriver#fit}) */
     Pools(ClessMetrics metrics, ServiceDirectory services, Clock clock, Supplier<String> newInstanceId,
-          int queueCapacity) {
+          int queueCapacity, UnaryOperator<ResolvedService> fit) {
         this.metrics = metrics;
         this.services = services;
         this.clock = clock;
         this.newInstanceId = newInstanceId;
         this.queueCapacity = queueCapacity;
+        this.fit = fit;
+    }
+
+    /** {@code revision} of {@code service} as its pool runs it on this engine. */
+    ResolvedService resolve(RegisteredService service, Revision revision) {
+        return fit.apply(ResolvedService.of(service, revision, services.defaults()));
     }
 
     /** The active pool of {@code revision}, or null. */
@@ -58,7 +67,7 @@ final class Pools {
             if (found.isEmpty() || found.get().spec().isUpstream()) {
                 return null;
             }
-            ResolvedService spec = ResolvedService.of(current, found.get(), services.defaults());
+            ResolvedService spec = resolve(current, found.get());
             ServicePool created = new ServicePool(spec, serving, metrics.revision(service, key), clock::millis,
                     newInstanceId, queueCapacity);
             metrics.trackInstances(service, key, state -> count(key, state));
@@ -96,6 +105,17 @@ final class Pools {
         List<ServicePool> all = new ArrayList<>(active.values());
         all.addAll(leaving);
         return all;
+    }
+
+    /** The pools of {@code revision}: its active one and retired ones still draining. */
+    List<ServicePool> of(String revision) {
+        List<ServicePool> of = new ArrayList<>();
+        for (ServicePool pool : all()) {
+            if (pool.key().equals(revision)) {
+                of.add(pool);
+            }
+        }
+        return of;
     }
 
     /** The instances of every pool, active or draining, of the revisions {@code service} has. */

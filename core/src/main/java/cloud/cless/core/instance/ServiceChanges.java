@@ -23,18 +23,18 @@ final class ServiceChanges {
 
     private final ServiceDirectory services;
     private final Pools pools;
-    private final Spares spares;
+    private final InstanceDriver driver;
     private final UpstreamInstances upstreams;
     private final EffectRunner runner;
     private final ClessMetrics metrics;
     private final Consumer<ServicePool> maintain;
 
     /** @param maintain scales a pool whose settings or role changed (min_instances may have grown) */
-    ServiceChanges(ServiceDirectory services, Pools pools, Spares spares, UpstreamInstances upstreams,
+    ServiceChanges(ServiceDirectory services, Pools pools, InstanceDriver driver, UpstreamInstances upstreams,
                    EffectRunner runner, ClessMetrics metrics, Consumer<ServicePool> maintain) {
         this.services = services;
         this.pools = pools;
-        this.spares = spares;
+        this.driver = driver;
         this.upstreams = upstreams;
         this.runner = runner;
         this.metrics = metrics;
@@ -62,7 +62,7 @@ final class ServiceChanges {
 
     void revisionDeleted(RegisteredService service, Revision revision) {
         retire(revision.name(), "revision deleted");
-        spares.discard(revision.name(), "revision deleted");
+        driver.withdrawn(revision.name(), "revision deleted");
         upstreams.removed(revision.name());
         metrics.revisionRemoved(revision.name());
     }
@@ -72,7 +72,7 @@ final class ServiceChanges {
         for (ServicePool pool : pools.activeOf(definition.name())) {
             retire(pool.key(), "service deleted");
         }
-        spares.serviceDeleted(definition.name());
+        driver.serviceDeleted(definition.name());
         upstreams.serviceRemoved(definition.name());
         metrics.serviceRemoved(definition.name());
     }
@@ -99,16 +99,14 @@ final class ServiceChanges {
             if (pool != null && serving == Serving.NONE) {
                 retire(revision.name(), "no traffic and no tag");
             } else if (pool != null) {
-                ResolvedService spec = ResolvedService.of(current, revision, services.defaults());
+                ResolvedService spec = pools.resolve(current, revision);
                 runner.decide(pool, fx -> pool.define(spec, serving, fx));
-                if (serving == Serving.TRAFFIC) {
-                    spares.defined(pool);
-                }
+                driver.defined(pool);
                 maintain.accept(pool);
             }
             if (serving != Serving.TRAFFIC) {
                 // After the pool's role changed: a spare being made for it meanwhile is not kept.
-                spares.discard(revision.name(), serving == Serving.TAG ? "tag only" : "no traffic");
+                driver.withdrawn(revision.name(), serving == Serving.TAG ? "tag only" : "no traffic");
             }
         }
     }

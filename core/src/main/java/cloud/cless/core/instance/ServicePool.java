@@ -3,6 +3,7 @@ package cloud.cless.core.instance;
 import cloud.cless.core.metrics.RevisionMeters;
 import cloud.cless.core.runtime.ManagedContainer;
 import cloud.cless.core.service.ResolvedService;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -204,6 +205,14 @@ final class ServicePool {
         return events.containerGone(containerId, fx);
     }
 
+    synchronized Instance leaving(String instanceId, Effects fx) {
+        return events.leaving(instanceId, fx);
+    }
+
+    synchronized Instance gone(String instanceId, Effects fx) {
+        return events.gone(instanceId, fx);
+    }
+
     synchronized List<Instance> dropVanished(Predicate<String> up, long listedAtMillis, Effects fx) {
         return events.dropVanished(up, listedAtMillis, fx);
     }
@@ -216,6 +225,18 @@ final class ServicePool {
             return null;
         }
         return instances.adopt(container, clock.getAsLong());
+    }
+
+    /**
+     * Tracks an instance of this revision the engine runs at {@code address} that this pool did not start; null when
+     * the pool is full, going, or has it already. It comes up once a probe finds it answering.
+     */
+    synchronized Instance adoptAt(String id, InetSocketAddress address, String containerId) {
+        if (!admission.isOpen() || instances.byId(id) != null
+                || instances.serving().size() >= spec.scaling().maxInstances()) {
+            return null;
+        }
+        return instances.adoptAt(id, address, containerId, clock.getAsLong());
     }
 
     /**
@@ -232,7 +253,7 @@ final class ServicePool {
         ScalingPolicy.Decision decision = ScalingPolicy.decide(clock.getAsLong(), spec.scaling(), loads, mayStart,
                 events.startsFromMillis());
         for (Instance idle : instances.claimIdle(decision, serving, loads, fx)) {
-            events.remove(idle, true, "idle", fx);
+            events.reap(idle, fx);
         }
         instances.publish();
         for (int i = 0; i < decision.start(); i++) {

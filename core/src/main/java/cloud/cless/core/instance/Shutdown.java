@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes every instance down on shutdown: no new leases, requests in flight get the drain time, then every
- * container is stopped and removed (those still starting once their start ends), and each removal that failed is
- * tried once more.
+ * instance is retired (those still starting once their start ends) and the driver settles what is left (on a
+ * container engine: each removal that failed is tried once more).
  */
 final class Shutdown {
     private static final Logger log = LoggerFactory.getLogger(Shutdown.class);
@@ -21,18 +21,13 @@ final class Shutdown {
     private static final Duration REMOVAL_WAIT = Duration.ofMinutes(2);
 
     private final Pools pools;
-    private final Spares spares;
-    private final ColdStart coldStart;
-    private final Retirement retirement;
+    private final InstanceDriver driver;
     private final EffectRunner runner;
     private final EventLoopGroup group;
 
-    Shutdown(Pools pools, Spares spares, ColdStart coldStart, Retirement retirement, EffectRunner runner,
-             EventLoopGroup group) {
+    Shutdown(Pools pools, InstanceDriver driver, EffectRunner runner, EventLoopGroup group) {
         this.pools = pools;
-        this.spares = spares;
-        this.coldStart = coldStart;
-        this.retirement = retirement;
+        this.driver = driver;
         this.runner = runner;
         this.group = group;
     }
@@ -41,25 +36,18 @@ final class Shutdown {
         for (ServicePool pool : pools.all()) {
             runner.decide(pool, pool::close);
         }
-        CompletableFuture<Void> sparesGone = spares.discardAll();
-        coldStart.close();
+        CompletableFuture<Void> madeAhead = driver.closing();
         return until(() -> pools.inFlight() == 0, drain, "requests still in flight after the drain time")
                 .thenCompose(v -> {
                     for (ServicePool pool : pools.all()) {
                         runner.decide(pool, pool::removeAll);
                     }
-                    return until(() -> coldStart.idle() && pools.allEmpty(), REMOVAL_WAIT, "instances still starting");
+                    return until(() -> !driver.starting() && pools.allEmpty(), REMOVAL_WAIT,
+                            "instances still starting");
                 })
-                .thenCompose(v -> CompletableFuture.allOf(sparesGone, retirement.retryUnremoved())
+                .thenCompose(v -> CompletableFuture.allOf(madeAhead, driver.settle())
                         .completeOnTimeout(null, REMOVAL_WAIT.toMillis(), TimeUnit.MILLISECONDS))
-                .thenRun(() -> {
-                    int left = retirement.unremovedCount();
-                    if (left == 0) {
-                        log.info("All managed containers stopped and removed");
-                    } else {
-                        log.warn("{} managed container(s) could not be removed; the next start removes them", left);
-                    }
-                });
+                .thenRun(driver::finished);
     }
 
     /** Completes once {@code done} holds, or after {@code bound} (logging {@code what} was left). */

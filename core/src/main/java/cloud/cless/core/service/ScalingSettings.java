@@ -31,6 +31,21 @@ public record ScalingSettings(int minInstances, int maxInstances, int concurrenc
                 : new ScalingSettings(min, maxInstances, concurrency, idleTimeout, idleAction);
     }
 
+    /** An idle timeout no instance reaches: idle instances stay (another part scales them down). */
+    public static final Duration NEVER_IDLE = Duration.ofMillis(Long.MAX_VALUE);
+
+    /** These settings with idle instances stopped or paused after {@code timeout} instead. */
+    public ScalingSettings withIdleTimeout(Duration timeout) {
+        return timeout.equals(idleTimeout) ? this
+                : new ScalingSettings(minInstances, maxInstances, concurrency, timeout, idleAction);
+    }
+
+    /** These settings with idle instances handled by {@code action} instead. */
+    public ScalingSettings withIdleAction(IdleAction action) {
+        return action == idleAction ? this
+                : new ScalingSettings(minInstances, maxInstances, concurrency, idleTimeout, action);
+    }
+
     /** True when one more in-flight request fits on an instance that has {@code inFlight} already. */
     public boolean hasRoom(int inFlight) {
         return concurrency == 0 || inFlight < concurrency;

@@ -31,6 +31,8 @@ public final class ServiceValidator {
     private final boolean allowRemoteUpstreams;
     private final Set<String> reservedHosts;
     private final TrafficRules trafficRules;
+    /** The container runtime that cannot pause, when it is the one in use; null when pausing is possible. */
+    private final String pauseRefusedBy;
 
     /** Loopback upstreams only, no reserved hosts. */
     public ServiceValidator() {
@@ -42,10 +44,23 @@ public final class ServiceValidator {
      * @param reservedHosts        hosts no service may take (the admin host)
      */
     public ServiceValidator(boolean allowRemoteUpstreams, Set<String> reservedHosts) {
+        this(allowRemoteUpstreams, reservedHosts, null);
+    }
+
+    private ServiceValidator(boolean allowRemoteUpstreams, Set<String> reservedHosts, String pauseRefusedBy) {
         this.allowRemoteUpstreams = allowRemoteUpstreams;
         this.reservedHosts = reservedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT))
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
         this.trafficRules = new TrafficRules(this.reservedHosts);
+        this.pauseRefusedBy = pauseRefusedBy;
+    }
+
+    /**
+     * The same rules, and {@code idle_action} {@code pause} refused: the container runtime in use ({@code runtime},
+     * as the user named it, e.g. {@code swarm}) cannot pause an instance.
+     */
+    public ServiceValidator refusingPause(String runtime) {
+        return new ServiceValidator(allowRemoteUpstreams, reservedHosts, runtime);
     }
 
     /** Throws {@link InvalidDefinitionException} naming every bad field. */
@@ -250,7 +265,7 @@ public final class ServiceValidator {
         }
     }
 
-    private static void checkTimeouts(ServiceDefinition def, Map<String, String> errors) {
+    private void checkTimeouts(ServiceDefinition def, Map<String, String> errors) {
         Integer idle = def.idleTimeoutSeconds();
         if (idle == null) {
             errors.put("idle_timeout_seconds", "is required");
@@ -259,6 +274,9 @@ public final class ServiceValidator {
         }
         if (def.idleAction() == null) {
             errors.put("idle_action", "is required ('stop' or 'pause')");
+        } else if (def.idleAction() == IdleAction.PAUSE && pauseRefusedBy != null && def.upstream() == null) {
+            errors.put("idle_action", "must be 'stop': the " + pauseRefusedBy
+                    + " runtime cannot pause instances");
         }
         Integer startup = def.startupTimeoutSeconds();
         if (startup == null) {

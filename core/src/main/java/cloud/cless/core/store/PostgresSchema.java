@@ -85,7 +85,17 @@ public final class PostgresSchema {
                         revisions   jsonb       NOT NULL DEFAULT '{}'
                     )""")),
             new Migration(3, "claimed hosts: every host a service is reached at, its own and its tags'",
-                    SqliteSchema.claimedHosts("text")));
+                    SqliteSchema.claimedHosts("text")),
+            new Migration(4, "the cluster's id: what every replica labels the Swarm services it makes with", List.of(
+                    """
+                    CREATE TABLE cluster_identity (
+                        only_row   boolean     NOT NULL PRIMARY KEY DEFAULT true CHECK (only_row),
+                        id         text        NOT NULL,
+                        created_at timestamptz NOT NULL DEFAULT now()
+                    )""",
+                    // 16 hex digits, as a data directory's installation id.
+                    "INSERT INTO cluster_identity (id) VALUES"
+                            + " (substr(md5(random()::text || clock_timestamp()::text), 1, 16))")));
 
     private static final Duration LOCK_POLL = Duration.ofMillis(100);
 

@@ -345,6 +345,18 @@ class ServiceValidatorTest {
         assertThat(errors(image(b -> b.idleTimeoutSeconds(value)))).containsOnlyKeys("idle_timeout_seconds");
     }
 
+    @Test
+    void pauseIsRefusedWhenTheRuntimeCannotPause() {
+        ServiceValidator swarm = validator.refusingPause("swarm");
+
+        assertThat(errors(image(b -> b.idleAction(IdleAction.PAUSE)))).isEmpty();
+        assertThat(swarm.validate(image(b -> b.idleAction(IdleAction.PAUSE)))).containsExactly(
+                Map.entry("idle_action", "must be 'stop': the swarm runtime cannot pause instances"));
+        assertThat(swarm.validate(image(b -> b.idleAction(IdleAction.STOP)))).isEmpty();
+        assertThat(swarm.validate(image(b -> b.host("admin.localhost")))).as("the other rules still apply")
+                .containsOnlyKeys("host");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 30, 600})
     void goodStartupTimeouts(int value) {

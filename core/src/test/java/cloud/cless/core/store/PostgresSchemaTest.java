@@ -47,6 +47,28 @@ class PostgresSchemaTest {
     }
 
     @Test
+    void theClusterIdIsMadeOnceAndEveryReplicaReadsTheSame() throws SQLException {
+        String database = postgres.freshDatabase();
+        PostgresEndpoint first = postgres.endpoint(database, "r1");
+        PostgresEndpoint second = postgres.endpoint(database, "r2");
+        PostgresSchema.migrate(first, LOCK_WAIT);
+        PostgresSchema.migrate(second, LOCK_WAIT);
+
+        String id = ClusterIdentity.read(first);
+
+        assertThat(id).matches("[0-9a-f]{16}");
+        assertThat(ClusterIdentity.read(second)).isEqualTo(id);
+        PostgresEndpoint other = postgres.endpoint(postgres.freshDatabase(), "r3");
+        PostgresSchema.migrate(other, LOCK_WAIT);
+        assertThat(ClusterIdentity.read(other)).as("another cluster").isNotEqualTo(id);
+        try (Connection connection = first.openDedicated("test");
+             Statement statement = connection.createStatement()) {
+            SQLException twoRows = catchSql(statement, "INSERT INTO cluster_identity (id) VALUES ('two')");
+            assertThat(twoRows.getSQLState()).as("one row only").isEqualTo("23505");
+        }
+    }
+
+    @Test
     void aBrokenUniqueConstraintNamesTheTakenField() throws SQLException {
         PostgresEndpoint endpoint = postgres.endpoint(postgres.freshDatabase(), "r1");
         PostgresSchema.migrate(endpoint, LOCK_WAIT);

@@ -73,8 +73,14 @@ public final class ServeCommand implements Callable<Integer> {
     String storeUrl;
 
     @Option(names = "--docker-host", defaultValue = "${env:CLESS_DOCKER_HOST}",
-            description = "Docker engine address (default: DOCKER_HOST, else the local socket).")
+            description = "Docker engine address (default: DOCKER_HOST, else the local socket); with --runtime"
+                    + " swarm, a manager of the swarm.")
     String dockerHost;
+
+    @Option(names = "--runtime", defaultValue = "${env:CLESS_RUNTIME:-docker}",
+            description = "Where instances run: ${COMPLETION-CANDIDATES} (docker: containers on the engine of"
+                    + " --docker-host; swarm: a Swarm service per revision, its tasks on the swarm's nodes).")
+    ServerConfig.RuntimeKind runtime;
 
     @Option(names = "--port-range", defaultValue = "${env:CLESS_PORT_RANGE:-20000-29999}",
             description = "Host ports (on 127.0.0.1) given to containers.")
@@ -162,7 +168,7 @@ public final class ServeCommand implements Callable<Integer> {
                     dockerHost, portRange, idleTimeout, startupTimeout, maxHeaderSize, headerTimeout, drainTimeout, io,
                     eventLoopThreads, allowRemoteUpstreams, stopTimeout, queueSize, queueTimeout, revisionHistory,
                     storeUrl, keepAliveTimeout, upstreamIdleTimeout, maxBodySize,
-                    trustedProxies == null ? List.of() : trustedProxies);
+                    trustedProxies == null ? List.of() : trustedProxies, runtime);
             if (config.store() == ServerConfig.StoreKind.POSTGRES) {
                 PostgresEndpoint.fromStoreUrl(config.storeUrl(), Map.of(), "check"); // the URL's form, up front
             }

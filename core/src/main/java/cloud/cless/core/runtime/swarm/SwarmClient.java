@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * A call that ran into its deadline may still take effect on the manager: {@link #updateReplicas} is safe to repeat.
  * Swarm reports no task events, so callers poll {@link #tasks}; nothing here polls.
  */
-public final class SwarmClient implements AutoCloseable {
+public final class SwarmClient implements SwarmApi, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SwarmClient.class);
 
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
@@ -91,6 +91,7 @@ public final class SwarmClient implements AutoCloseable {
     }
 
     /** Creates the service of a revision; returns its id. A service of that name existing already is refused. */
+    @Override
     public CompletableFuture<String> createService(SwarmServiceSpec spec) {
         String name = spec.name();
         return calls.call("creation of swarm service " + name + " (image " + spec.image() + ")", name, () -> {
@@ -102,6 +103,7 @@ public final class SwarmClient implements AutoCloseable {
     }
 
     /** The service of that name, with its version index and replicas. */
+    @Override
     public CompletableFuture<SwarmService> service(String name) {
         SwarmServiceSpec.checkName(name);
         return calls.call("inspection of swarm service " + name, name,
@@ -123,6 +125,7 @@ public final class SwarmClient implements AutoCloseable {
      * So no writer's change is lost or undone, neither another scale nor any other field of the spec.
      * {@code change} may be called several times, on the executor thread.
      */
+    @Override
     public CompletableFuture<ReplicaUpdate> updateReplicas(String name, IntUnaryOperator change) {
         SwarmServiceSpec.checkName(name);
         long deadline = calls.deadlineNanos();
@@ -166,6 +169,7 @@ public final class SwarmClient implements AutoCloseable {
      * and published port: the call to poll while a start is pending. One request, plus one node listing when a
      * task is on a node not seen within {@link #NODE_TTL}.
      */
+    @Override
     public CompletableFuture<List<SwarmTask>> tasks(String name) {
         SwarmServiceSpec.checkName(name);
         return calls.call("listing of the tasks of swarm service " + name, name, () -> {
@@ -178,7 +182,25 @@ public final class SwarmClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Every task of every service of this installation (running, starting, and the last few that ended), in one
+     * request whatever the number of services: the manager matches a task by its service's labels.
+     */
+    @Override
+    public CompletableFuture<List<SwarmTask>> installationTasks(String installationId) {
+        return calls.call("listing of the swarm tasks of installation " + installationId, null, () -> {
+            JsonNode tasks = http.get("/tasks?" + http.filters(Map.of("label", List.of(
+                    ContainerLabels.MANAGED + "=true", ContainerLabels.INSTALLATION + "=" + installationId))));
+            List<SwarmTask> result = new ArrayList<>(tasks.size());
+            for (JsonNode task : tasks) {
+                result.add(SwarmJson.task(task, nodes::find));
+            }
+            return List.copyOf(result);
+        });
+    }
+
     /** Removes the service and with it its tasks; a service that is already gone is not an error. */
+    @Override
     public CompletableFuture<Void> removeService(String name) {
         SwarmServiceSpec.checkName(name);
         return calls.call("removal of swarm service " + name, null, () -> {
@@ -192,6 +214,7 @@ public final class SwarmClient implements AutoCloseable {
     }
 
     /** Every service labelled as managed by cless for this installation: what reconcile starts from. */
+    @Override
     public CompletableFuture<List<SwarmService>> listManaged(String installationId) {
         return calls.call("listing of the swarm services of installation " + installationId, null, () -> {
             JsonNode services = http.get("/services?" + http.filters(Map.of("label", List.of(
@@ -208,6 +231,7 @@ public final class SwarmClient implements AutoCloseable {
     }
 
     /** Cheap check that the engine answers as a manager of a swarm. */
+    @Override
     public CompletableFuture<Void> ping() {
         return calls.call("swarm inspection", null, () -> {
             http.get("/swarm");

@@ -1,7 +1,11 @@
 package cloud.cless.core.runtime.swarm;
 
 import cloud.cless.core.runtime.ContainerLabels;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,9 +13,9 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Everything needed to create the Swarm service of one revision: named {@code cless-<revision>}, labelled with the
- * {@code cloud.cless.*} labels, its env plus {@code PORT}, its limits, and the container port each task publishes
- * on a host port of its node.
+ * Everything needed to create the Swarm service of one revision: named {@code cless-<revision>} (see
+ * {@link #nameFor}), labelled with the {@code cloud.cless.*} labels, its env plus {@code PORT}, its limits, and the
+ * container port each task publishes on a host port of its node.
  *
  * @param service               the cless service the revision belongs to
  * @param revision              the revision ({@code hello-00001})
@@ -41,6 +45,8 @@ public record SwarmServiceSpec(
     public static final String NAME_PREFIX = "cless-";
     /** Swarm's own limit: a service name is a DNS label. */
     public static final int MAX_NAME_LENGTH = 63;
+    /** Hex digits of the revision's hash in a shortened name: 40 bits, no collision among any one swarm's names. */
+    private static final int HASH_HEX_DIGITS = 10;
     private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?");
 
     public SwarmServiceSpec {
@@ -71,10 +77,30 @@ public record SwarmServiceSpec(
         placementConstraints = List.copyOf(placementConstraints);
     }
 
-    /** The Swarm service name of a revision, {@code cless-<revision>}; refuses what Swarm would refuse. */
+    /**
+     * The Swarm service name of a revision: {@code cless-<revision>}, or, when that is longer than Swarm's 63
+     * characters (a service name near the 63 a cless name may have), {@code cless-<start of the revision>-<hash>}:
+     * as many of the revision's first characters as fit beside 10 hex digits of its SHA-256. Every replica computes
+     * the same name, so they all scale one service; the revision label names the revision in full. Refuses what
+     * Swarm would refuse otherwise.
+     */
     public static String nameFor(String revision) {
         Objects.requireNonNull(revision, "revision");
-        return checkName(NAME_PREFIX + revision);
+        String name = NAME_PREFIX + revision;
+        if (name.length() <= MAX_NAME_LENGTH) {
+            return checkName(name);
+        }
+        String hash = HexFormat.of().formatHex(sha256(revision), 0, HASH_HEX_DIGITS / 2);
+        String start = revision.substring(0, MAX_NAME_LENGTH - NAME_PREFIX.length() - 1 - HASH_HEX_DIGITS);
+        return checkName(NAME_PREFIX + start + "-" + hash);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** Returns {@code name} when Swarm would take it as a service name, else throws saying why not. */
@@ -91,9 +117,15 @@ public record SwarmServiceSpec(
         return name;
     }
 
-    /** The Swarm service name, {@code cless-<revision>}. */
+    /** The Swarm service name, {@code cless-<revision>} (see {@link #nameFor}). */
     public String name() {
         return nameFor(revision);
+    }
+
+    /** The same spec, created with {@code count} replicas. */
+    public SwarmServiceSpec withReplicas(int count) {
+        return new SwarmServiceSpec(service, revision, installationId, image, containerPort, env, memoryMb, cpus, count,
+                stopGracePeriod, placementConstraints);
     }
 
     /** The labels the service carries, so that cless can find its services again after a restart. */

@@ -286,6 +286,26 @@ class SwarmClientTest {
     }
 
     @Test
+    void theInstallationsTasksAreListedInOneRequest() {
+        SwarmServiceSpec first = spec(TestImages.HELLO, 1, NOWHERE);
+        SwarmServiceSpec second = spec(TestImages.HELLO, 2, NOWHERE);
+        SwarmServiceSpec theirs = new SwarmServiceSpec("swarmtest", revision(), DockerSupport.newInstallationId(),
+                TestImages.HELLO, TestImages.PORT, Map.of(), null, null, 1, Duration.ofSeconds(1), NOWHERE);
+        String firstId = await(client.createService(first));
+        String secondId = await(client.createService(second));
+        String theirId = await(client.createService(theirs));
+        awaitCondition(() -> await(client.tasks(second.name())).size() == 2, "the tasks are made");
+
+        List<SwarmTask> tasks = await(client.installationTasks(swarm.installationId()));
+
+        assertThat(tasks).extracting(SwarmTask::serviceId).contains(firstId, secondId).doesNotContain(theirId);
+        assertThat(tasks.stream().filter(t -> t.serviceId().equals(secondId))).hasSize(2);
+        for (SwarmServiceSpec spec : List.of(first, second, theirs)) {
+            await(client.removeService(spec.name()));
+        }
+    }
+
+    @Test
     void theNodeListShowsTheManagerAtItsAddress() {
         List<SwarmNode> nodes = await(client.nodes());
 

@@ -25,13 +25,25 @@ class SwarmServiceSpecTest {
     }
 
     @Test
-    void aNameSwarmWouldRefuseIsRefusedSayingWhy() {
-        // Swarm: "name must be 63 characters or fewer", "name must be valid as a DNS name component".
+    void aRevisionTooLongForSwarmIsNamedByItsStartAndAHashOfIt() {
+        // Swarm: "name must be 63 characters or fewer". A service name may have 63 characters, its revision 69.
         String longest = "a".repeat(SwarmServiceSpec.MAX_NAME_LENGTH - "cless-".length());
-        assertThat(SwarmServiceSpec.nameFor(longest)).hasSize(63);
-        assertThatThrownBy(() -> spec(longest + "b", Map.of()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("Swarm service name cless-" + longest + "b is 64 characters long; Swarm allows 63");
+        assertThat(SwarmServiceSpec.nameFor(longest)).isEqualTo("cless-" + longest);
+        String service = "s".repeat(63);
+        String first = SwarmServiceSpec.nameFor(service + "-00001");
+        String second = SwarmServiceSpec.nameFor(service + "-00002");
+
+        assertThat(first).hasSize(63).startsWith("cless-sss").matches("cless-s{46}-[0-9a-f]{10}");
+        assertThat(second).hasSize(63).isNotEqualTo(first);
+        assertThat(SwarmServiceSpec.nameFor(service + "-00001")).isEqualTo(first);
+        assertThat(spec(service + "-00001", Map.of()).name()).isEqualTo(first);
+        assertThat(spec(service + "-00001", Map.of()).labels()).containsEntry("cloud.cless.revision",
+                service + "-00001");
+    }
+
+    @Test
+    void aNameSwarmWouldRefuseIsRefusedSayingWhy() {
+        // Swarm: "name must be valid as a DNS name component".
         assertThatThrownBy(() -> SwarmServiceSpec.nameFor("a.b"))
                 .hasMessageContaining("is not a DNS label");
         assertThatThrownBy(() -> SwarmServiceSpec.nameFor("a-"))
