@@ -41,7 +41,9 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -78,6 +80,8 @@ public final class ClessServer implements AutoCloseable {
     private final ServerConfig config;
     // What start() opened, closed in reverse order by close().
     private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    // The executors engine and swarm calls run on, refused new work first by closeLeavingContainers().
+    private final List<Runnable> runtimeHalts = new ArrayList<>();
     private ProxyServer proxy;
     private AdminServer adminServer;
     private InstanceLifecycle instances;
@@ -122,6 +126,7 @@ public final class ClessServer implements AutoCloseable {
 
         EngineExecutors engine = new EngineExecutors(ENGINE_CONTROL_THREADS, ENGINE_SLOW_THREADS);
         opened.push(engine);
+        runtimeHalts.add(engine::refuseNewWork);
         ExecutorService storeCalls = BoundedExecutor.newFixed("cless-store", STORE_THREADS, STORE_QUEUE);
         opened.push(() -> shutdownExecutor(storeCalls));
 
@@ -201,6 +206,7 @@ public final class ClessServer implements AutoCloseable {
     private SwarmClient swarmClient() {
         ExecutorService swarmCalls = BoundedExecutor.newFixed("cless-swarm", SWARM_THREADS, SWARM_QUEUE);
         opened.push(() -> shutdownExecutor(swarmCalls));
+        runtimeHalts.add(swarmCalls::shutdown);
         SwarmClient swarm = new SwarmClient(config.dockerHost(), swarmCalls, SwarmClient.DEFAULT_CALL_TIMEOUT);
         opened.push(swarm);
         return swarm;
@@ -305,6 +311,8 @@ public final class ClessServer implements AutoCloseable {
             return;
         }
         closed = true;
+        // Before connections are cut: a lease they end must not retire its instance as a shutdown would.
+        runtimeHalts.forEach(Runnable::run);
         if (adminServer != null) {
             adminServer.close();
         }

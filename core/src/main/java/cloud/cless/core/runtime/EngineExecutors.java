@@ -36,6 +36,15 @@ public final class EngineExecutors implements AutoCloseable {
         return slow;
     }
 
+    /** Takes no new call from here on; the calls already running finish. For a stop that must not touch the engine. */
+    public void refuseNewWork() {
+        for (Executor executor : new Executor[] {control, slow}) {
+            if (executor instanceof ExecutorService service) {
+                service.shutdown();
+            }
+        }
+    }
+
     @Override
     public void close() {
         for (Executor executor : new Executor[] {control, slow}) {
