@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * see each other and agree on a leader ({@code GET /cluster}); SIGKILL of the leader hands leadership to another
  * within 10 s while warm traffic through the others goes on without a failure; a restart of PostgreSQL is
  * survived without restarting cless, and while the database is down the replicas serve warm traffic from what
- * they know. One set of processes for the whole class (starting JVMs is the slow part), so the tests run in order:
- * the second kills one of the three.
+ * they know. A definition made on one replica is served by the third within a second. One set of processes for the whole class (starting JVMs is the slow part), so the tests run in order:
+ * the third kills one of the three.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReplicaProcessesTest {
@@ -110,6 +110,29 @@ class ReplicaProcessesTest {
 
     @Test
     @Order(2)
+    void aDefinitionMadeOnOneReplicaIsServedByTheThirdWithinASecond() throws Exception {
+        ClessProcess third = replicas.get(2);
+        String host = "fresh.localhost";
+        assertThat(RawHttp.get(third.proxy(), host, "/").status()).as("not yet registered").isEqualTo(404);
+
+        RawHttp.Response created = admin(replicas.get(0), "POST", "/serviceDefinitions",
+                "{\"name\":\"fresh\",\"upstream\":\"127.0.0.1:" + backend.getAddress().getPort() + "\"}");
+        long madeAt = System.nanoTime();
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        RawHttp.Response response = RawHttp.get(third.proxy(), host, "/");
+        while (response.status() != 200) {
+            assertThat(Duration.ofNanos(System.nanoTime() - madeAt)).as("%s answers %s %s", third,
+                    response.status(), response.body()).isLessThan(Duration.ofSeconds(1));
+            Thread.sleep(10);
+            response = RawHttp.get(third.proxy(), host, "/");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - madeAt)).as("served by the third replica")
+                .isLessThan(Duration.ofSeconds(1));
+        assertThat(response.body()).isEqualTo("hello");
+    }
+
+    @Test
+    @Order(3)
     void killingTheLeaderHandsLeadershipToAnotherWithinTenSecondsWithoutAFailedWarmRequest() throws Exception {
         String leaderId = clusterUntil(replicas.get(0), c -> !c.get("leader_id").isNull()).get("leader_id").asText();
         ClessProcess leader = replicaWithId(leaderId);
@@ -144,7 +167,7 @@ class ReplicaProcessesTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aPostgresRestartIsSurvivedAndWhileItIsDownTheReplicasServeWarmTraffic() throws Exception {
         PostgresServer server = postgres.ownedServer();
         WarmTraffic traffic = new WarmTraffic(replicas);

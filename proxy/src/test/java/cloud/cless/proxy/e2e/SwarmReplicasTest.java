@@ -43,6 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SwarmReplicasTest {
     private static final String TOKEN = "swarm-replicas-token";
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** First requests sent at once, spread over the three replicas. */
+    private static final int HERD = 300;
 
     @RegisterExtension
     static final PostgresSupport postgres = PostgresSupport.sharedServer();
@@ -57,7 +59,7 @@ class SwarmReplicasTest {
     Path dir;
 
     private final List<ClessServer> replicas = new ArrayList<>();
-    private final ExecutorService clients = Executors.newFixedThreadPool(30);
+    private final ExecutorService clients = Executors.newFixedThreadPool(HERD);
     private String storeUrl;
     private String clusterId;
 
@@ -96,7 +98,7 @@ class SwarmReplicasTest {
     void aHerdOfFirstRequestsOverThreeReplicasStartsOneTask() throws Exception {
         register("herd", 300);
         List<Future<RawHttp.Response>> herd = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < HERD; i++) {
             ClessServer through = replicas.get(i % replicas.size());
             herd.add(clients.submit(() -> RawHttp.get(proxy(through), "herd.localhost", "/")));
         }
