@@ -7,7 +7,8 @@
 #       engine (create, start, first 200), rounds alternating;
 #   (b) request throughput with wrk (keep-alive) to a task on another node (lab-n3) reached directly at its address
 #       and published port, beside a plain container on lab-n3, rounds interleaved;
-#   (c) the same through cless with --runtime swarm: a marked place, filled in once cless has that runtime;
+#   (c) through cless: cold start to first byte with --runtime swarm beside --runtime docker (the host's engine),
+#       cycles alternating; and wrk through the swarm cless to its task beside the task reached directly;
 #   (d) Swarm's ingress routing mesh and virtual IPs: probed, and reported as working or as why not.
 # A step that cannot work here stops the run with a line saying which step and why; everything made is removed on
 # exit, INT and TERM. The host's own engine only builds the images and never joins the swarm.
@@ -47,10 +48,13 @@ NODES=(n1 n2 n3)
 declare -A addr sock
 work="$(mktemp -d /tmp/cless-swarm-lab.XXXXXX)"
 lab_up=""
+swarm_pid="" docker_pid=""
 
 cleanup() {
   set +e  # best effort: a failing step of the clean-up must not stop the rest
   [ -n "$child" ] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
+  for pid in $swarm_pid $docker_pid; do stop_process "$pid" 60; done
+  remove_installation_containers "$work/cless-docker"  # what a killed docker-runtime cless leaves on the host
   [ -n "$lab_up" ] && "$ENGINE" net-down "$NET"
   rm -rf "$work"
 }
@@ -172,11 +176,94 @@ for r in $(seq 1 "$rounds"); do
 done
 
 # --- (c) through cless with --runtime swarm -------------------------------------------------------------------
-# The place for (c): once cless has a swarm runtime, start it here in the host namespace against the manager
-# (--runtime swarm --docker-host "${sock[n1]}"), register a service of "$NGINX" placed on lab-n3, run the same wrk
-# rounds through cless beside target[swarm] above, and time its cold start beside (a). Until then the report says
-# it was not measured.
-cless_swarm="Not measured: cless has no --runtime swarm yet"
+# Two cless processes in the host namespace, started the same way: one with --runtime swarm against the manager,
+# one with the docker runtime on the host's engine. Cold start: a fresh service per cycle on each (its spare made:
+# the swarm service at 0 replicas, the created container), then its first request, cycles alternating. Throughput:
+# a service of "$NGINX" through the swarm cless, beside its task reached directly, rounds interleaved.
+log "(c) cless --runtime swarm beside cless --runtime docker: $cycles cold starts each, then throughput"
+SWARM_CLESS=18500 SWARM_ADMIN=18501 DOCKER_CLESS=18502 DOCKER_ADMIN=18503 TOKEN=swarm-lab
+for port in $SWARM_CLESS $SWARM_ADMIN $DOCKER_CLESS $DOCKER_ADMIN; do
+  port_free "$port" || fail "(c) cless" "port $port is in use"
+done
+start_cless() { # start_cless NAME PORT ADMIN_PORT FLAGS...: prints its PID
+  local name="$1" port="$2" admin="$3"; shift 3
+  CLESS_ACCESS_LOG_LEVEL=OFF bin/cless serve --bind 127.0.0.1 --port "$port" --admin-port "$admin" \
+    --admin-token "$TOKEN" --store memory --data-dir "$work/$name" --stop-timeout 1s "$@" \
+    >"$work/$name.log" 2>&1 &
+  echo $!
+}
+swarm_pid=$(start_cless cless-swarm "$SWARM_CLESS" "$SWARM_ADMIN" --runtime swarm --docker-host "${sock[n1]}")
+docker_pid=$(start_cless cless-docker "$DOCKER_CLESS" "$DOCKER_ADMIN" --port-range 18600-18699)
+for admin_port in $SWARM_ADMIN $DOCKER_ADMIN; do
+  deadline=$((SECONDS + 60))
+  until curl -sf -o /dev/null "http://127.0.0.1:$admin_port/healthz"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "(c) cless" "not serving within 60 s: $(tail -5 "$work"/cless-*.log)"
+    sleep 0.2
+  done
+done
+admin() { # admin PORT METHOD PATH [JSON]
+  curl -sf -o /dev/null -X "$2" -H "Authorization: Bearer $TOKEN" ${4:+-d "$4"} "http://127.0.0.1:$1$3"
+}
+ttfb_ms() { # ttfb_ms PORT HOST: ms to the first response byte through cless; fails unless the status is 200
+  curl -s -o /dev/null --max-time 60 -w '%{http_code} %{time_starttransfer}\n' -H "Host: $2" "http://127.0.0.1:$1/" |
+    awk '{ if ($1 == "200") printf "%.1f\n", $2 * 1000; else { print "status " $1 > "/dev/stderr"; exit 1 } }'
+}
+spare_ready() { # spare_ready RUNTIME NAME: the revision's spare exists (swarm service, or created container)
+  if [ "$1" = swarm ]; then
+    [ -n "$(node n1 service ls -q --filter "label=cloud.cless.revision=$2-00001")" ]
+  else
+    [ -n "$(docker ps -aq --filter "label=cloud.cless.revision=$2-00001" --filter status=created)" ]
+  fi
+}
+: > "$work/cless-cold.tsv"
+for i in $(seq 1 "$cycles"); do
+  for runtime in swarm docker; do
+    name="lab-$runtime-$i"
+    [ "$runtime" = swarm ] && { port=$SWARM_CLESS; admin_port=$SWARM_ADMIN; } ||
+      { port=$DOCKER_CLESS; admin_port=$DOCKER_ADMIN; }
+    admin "$admin_port" POST /serviceDefinitions "{\"name\":\"$name\",\"image_name\":\"cless-test/hello\"}" ||
+      fail "(c) cless $runtime" "registering $name was refused"
+    deadline=$((SECONDS + 30))
+    until spare_ready "$runtime" "$name"; do
+      [ "$SECONDS" -lt "$deadline" ] || fail "(c) cless $runtime" "no spare for $name within 30 s"
+      sleep 0.1
+    done
+    ms=$(ttfb_ms "$port" "$name.localhost" 2>"$work/ttfb.err") ||
+      fail "(c) cless $runtime cold start" "$(cat "$work/ttfb.err"); $(tail -3 "$work/cless-$runtime.log")"
+    where=host
+    [ "$runtime" = swarm ] && where=$(node n1 service ps --filter desired-state=running --format '{{.Node}}' \
+      "$(node n1 service ls -q --filter "label=cloud.cless.revision=$name-00001")" | head -1)
+    printf '%s\t%s\t%s\n' "$runtime" "$ms" "$where" >> "$work/cless-cold.tsv"
+    admin "$admin_port" DELETE "/serviceDefinitions/$name" || fail "(c) cless $runtime" "deleting $name was refused"
+  done
+done
+
+admin "$SWARM_ADMIN" POST /serviceDefinitions "{\"name\":\"lab-web\",\"image_name\":\"${NGINX%:*}\",
+  \"image_tag\":\"${NGINX##*:}\",\"port\":8080}" || fail "(c) cless web" "registering lab-web was refused"
+ttfb_ms "$SWARM_CLESS" lab-web.localhost >/dev/null 2>"$work/ttfb.err" ||
+  fail "(c) cless web" "$(cat "$work/ttfb.err"); $(tail -3 "$work/cless-swarm.log")"
+web_node=$(node n1 service ps --filter desired-state=running --format '{{.Node}}' \
+  "$(node n1 service ls -q --filter label=cloud.cless.revision=lab-web-00001)" | head -1)
+wrk -t1 -c"$connections" -d3s -H "Host: lab-web.localhost" "http://127.0.0.1:$SWARM_CLESS/" >/dev/null # warm-up
+: > "$work/wrk-c.tsv"
+for r in $(seq 1 "$rounds"); do
+  for t in direct cless; do
+    if [ "$t" = cless ]; then
+      run_fg wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Host: lab-web.localhost" \
+        "http://127.0.0.1:$SWARM_CLESS/" > "$work/wrk.out" 2>&1 || fail "(c) wrk through cless" "$(tail -3 "$work/wrk.out")"
+    else
+      run_fg wrk -t1 -c"$connections" -d"${duration}s" --latency "${target[swarm]}" > "$work/wrk.out" 2>&1 ||
+        fail "(c) wrk direct" "$(tail -3 "$work/wrk.out")"
+    fi
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
+    errors=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$work/wrk.out")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$rps" "$p50" "$p99" "${errors:-none}" >> "$work/wrk-c.tsv"
+  done
+done
+for pid in $swarm_pid $docker_pid; do stop_process "$pid" 60; done
+swarm_pid="" docker_pid=""
 
 # --- (d) ingress routing mesh and virtual IPs -----------------------------------------------------------------
 log "(d) probing the ingress routing mesh (published port 18400 on every node)"
@@ -244,9 +331,29 @@ mkdir -p "$(dirname "$out")"
     echo "- median $t: $(awk -F'\t' -v t="$t" '$1 == t {print $2}' "$work/wrk.tsv" | median) requests/s"
   done
   echo
-  echo "## (c) Through cless with --runtime swarm"
+  echo "## (c) Through cless: --runtime swarm beside --runtime docker"
   echo
-  echo "$cless_swarm."
+  echo "Cold start to the first response byte through cless (curl's time_starttransfer), a fresh service of $HELLO per"
+  echo "cycle whose spare was made (the swarm service at 0 replicas; the created container), cycles alternating. The"
+  echo "swarm cless drives the manager lab-n1, Swarm places the task; the docker cless runs it on the host's engine."
+  echo
+  echo "| runtime | median ms | p90 | min | max | n | nodes the tasks ran on |"
+  echo "| --- | --- | --- | --- | --- | --- | --- |"
+  for t in swarm docker; do
+    f="$work/cold-$t"; awk -F'\t' -v t="$t" '$1 == t {print $2}' "$work/cless-cold.tsv" > "$f"
+    nodes=$(awk -F'\t' -v t="$t" '$1 == t {n[$3]++} END {for (k in n) printf "%s %d; ", k, n[k]}' "$work/cless-cold.tsv")
+    echo "| $t | $(median < "$f") | $(pct 90 < "$f") | $(sort -n "$f" | head -1) | $(sort -n "$f" | tail -1) | $(wc -l < "$f") | ${nodes% } |"
+  done
+  echo
+  echo "Throughput: wrk -t1 -c$connections, keep-alive, ${duration} s per round, through the swarm cless (Host"
+  echo "lab-web.localhost, its task on $web_node) beside the task of (b) on lab-n3 reached directly, rounds interleaved."
+  echo
+  echo "| target | round | requests/s | p50 ms | p99 ms | errors |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  awk -F'\t' '{ n[$1]++; printf "| %s | %d | %s | %s | %s | %s |\n", ($1 == "cless" ? "through cless" : "task directly"), n[$1], $2, $3, $4, $5 }' "$work/wrk-c.tsv"
+  c_med=$(awk -F'\t' '$1 == "cless" {print $2}' "$work/wrk-c.tsv" | median)
+  d_med=$(awk -F'\t' '$1 == "direct" {print $2}' "$work/wrk-c.tsv" | median)
+  echo "- median through cless: $c_med requests/s; directly: $d_med requests/s; ratio $(awk -v a="$c_med" -v b="$d_med" 'BEGIN { printf "%.2f", a / b }')"
   echo
   echo "## (d) Ingress routing mesh and virtual IPs"
   echo
