@@ -25,7 +25,7 @@ import java.util.Locale;
  * @param headerTimeout        time allowed for each request head
  * @param drainTimeout         time open connections get on shutdown
  * @param io                   transport choice
- * @param eventLoopThreads     event-loop threads, 0 for one per core
+ * @param eventLoopThreads     event-loop threads, 0 for two per core (Netty's default)
  * @param allowRemoteUpstreams accept non-loopback upstreams
  * @param stopTimeout          time a container gets to stop before it is killed
  * @param queueSize            requests that may wait for a revision at {@code max_instances}
