@@ -145,6 +145,18 @@ for r in $(seq 1 "$rounds"); do
 done
 task_poll=$(sed -n 's/^swarm-coldstart: \(tasks polled every [0-9]* ms\).*/\1/p' "$work/swarm.err" | head -1)
 
+# wrk_round STEP LABEL TSV WRK-ARGS...: one measured wrk run, appended to TSV as label, req/s, p50, p99, errors.
+wrk_round() {
+  local step="$1" label="$2" tsv="$3" rps p50 p99 errors; shift 3
+  run_fg wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" > "$work/wrk.out" 2>&1 ||
+    fail "$step" "$(tail -3 "$work/wrk.out")"
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
+  errors=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$work/wrk.out")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$rps" "$p50" "$p99" "${errors:-none}" >> "$tsv"
+}
+
 # --- (b) throughput to a task on another node -----------------------------------------------------------------
 log "(b) throughput: wrk -t1 -c$connections, $rounds rounds of ${duration} s, to a task on lab-n3 and a plain container there"
 node n1 service create -d --quiet --no-resolve-image --name cless-lab-web --endpoint-mode dnsrr \
@@ -165,13 +177,7 @@ done
 : > "$work/wrk.tsv"
 for r in $(seq 1 "$rounds"); do
   for t in swarm plain; do
-    run_fg wrk -t1 -c"$connections" -d"${duration}s" --latency "${target[$t]}" > "$work/wrk.out" 2>&1 ||
-      fail "(b) wrk against $t" "$(tail -3 "$work/wrk.out")"
-    rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")
-    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")")
-    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
-    errors=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$work/wrk.out")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$rps" "$p50" "$p99" "${errors:-none}" >> "$work/wrk.tsv"
+    wrk_round "(b) wrk against $t" "$t" "$work/wrk.tsv" "${target[$t]}"
   done
 done
 
@@ -249,17 +255,10 @@ wrk -t1 -c"$connections" -d3s -H "Host: lab-web.localhost" "http://127.0.0.1:$SW
 for r in $(seq 1 "$rounds"); do
   for t in direct cless; do
     if [ "$t" = cless ]; then
-      run_fg wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Host: lab-web.localhost" \
-        "http://127.0.0.1:$SWARM_CLESS/" > "$work/wrk.out" 2>&1 || fail "(c) wrk through cless" "$(tail -3 "$work/wrk.out")"
+      wrk_round "(c) wrk through cless" cless "$work/wrk-c.tsv" -H "Host: lab-web.localhost" "http://127.0.0.1:$SWARM_CLESS/"
     else
-      run_fg wrk -t1 -c"$connections" -d"${duration}s" --latency "${target[swarm]}" > "$work/wrk.out" 2>&1 ||
-        fail "(c) wrk direct" "$(tail -3 "$work/wrk.out")"
+      wrk_round "(c) wrk direct" direct "$work/wrk-c.tsv" "${target[swarm]}"
     fi
-    rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")
-    p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$work/wrk.out")")
-    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
-    errors=$(awk '/Socket errors|Non-2xx/ {sub(/^ +/, ""); printf "%s; ", $0}' "$work/wrk.out")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$rps" "$p50" "$p99" "${errors:-none}" >> "$work/wrk-c.tsv"
   done
 done
 for pid in $swarm_pid $docker_pid; do stop_process "$pid" 60; done
