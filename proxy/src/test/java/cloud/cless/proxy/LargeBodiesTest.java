@@ -31,7 +31,6 @@ class LargeBodiesTest {
     private static final int CHUNK = 64 * 1024;
 
     private final ProxyFixture proxy = new ProxyFixture();
-    private TestBackend backend;
 
     @BeforeEach
     void setUp() {
@@ -39,17 +38,8 @@ class LargeBodiesTest {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
+    void tearDown() {
         proxy.close();
-        if (backend != null) {
-            backend.close();
-            assertThat(backend.failures).isEmpty();
-        }
-    }
-
-    private void backend(TestBackend.Handler handler) throws IOException {
-        backend = new TestBackend(handler);
-        proxy.instances.leaseTo(backend.address());
     }
 
     @Test
@@ -57,7 +47,7 @@ class LargeBodiesTest {
         long size = 100 * ONE_MIB;
         CompletableFuture<Long> backendReceived = new CompletableFuture<>();
         CompletableFuture<Long> backendSent = new CompletableFuture<>();
-        backend(socket -> {
+        proxy.backend(socket -> {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             String head = TestBackend.readHead(in);
             assertThat(head).contains("Transfer-Encoding: chunked");
@@ -96,7 +86,7 @@ class LargeBodiesTest {
         long size = 256 * ONE_MIB;
         CountDownLatch startReading = new CountDownLatch(1);
         CompletableFuture<Long> received = new CompletableFuture<>();
-        backend(socket -> {
+        proxy.backend(socket -> {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             String head = TestBackend.readHead(in);
             startReading.await();
@@ -135,7 +125,7 @@ class LargeBodiesTest {
         AtomicLong written = new AtomicLong();
         CompletableFuture<Long> sent = new CompletableFuture<>();
         CountDownLatch clientDone = new CountDownLatch(1);
-        backend(socket -> {
+        proxy.backend(socket -> {
             TestBackend.readHead(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));

@@ -14,6 +14,8 @@ import cloud.cless.core.store.MemoryServiceStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxyFixture implements AutoCloseable {
     final FakeInstanceManager instances = new FakeInstanceManager();
+    private final List<TestBackend> backends = new ArrayList<>();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final ClessMetrics metrics = new ClessMetrics(meters);
     final ListAppender<ILoggingEvent> accessLog = new ListAppender<>();
@@ -93,5 +96,21 @@ final class ProxyFixture implements AutoCloseable {
             proxy.close();
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        for (TestBackend backend : backends) {
+            try {
+                backend.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            assertThat(backend.failures).as("what the backend saw go wrong").isEmpty();
+        }
+    }
+
+    /** A backend every request is leased to from now on; {@link #close()} closes it and fails on its failures. */
+    TestBackend backend(TestBackend.Handler handler) throws IOException {
+        TestBackend backend = new TestBackend(handler);
+        backends.add(backend);
+        instances.leaseTo(backend.address());
+        return backend;
     }
 }

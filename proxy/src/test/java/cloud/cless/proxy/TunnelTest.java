@@ -23,7 +23,6 @@ class TunnelTest {
             + "Connection: Upgrade\r\n\r\n";
 
     private final ProxyFixture proxy = new ProxyFixture();
-    private TestBackend backend;
 
     @BeforeEach
     void setUp() {
@@ -31,22 +30,13 @@ class TunnelTest {
     }
 
     @AfterEach
-    void tearDown() throws Exception {
+    void tearDown() {
         proxy.close();
-        if (backend != null) {
-            backend.close();
-            assertThat(backend.failures).isEmpty();
-        }
-    }
-
-    private void backend(TestBackend.Handler handler) throws Exception {
-        backend = new TestBackend(handler);
-        proxy.instances.leaseTo(backend.address());
     }
 
     @Test
     void aTunnelCarriesBytesBothWaysAndHoldsItsLeaseUntilItCloses() throws Exception {
-        backend(socket -> {
+        proxy.backend(socket -> {
             InputStream in = socket.getInputStream();
             assertThat(TestBackend.readHead(in)).startsWith("GET /ws HTTP/1.1\r\n").contains("Upgrade: websocket\r\n",
                     "Connection: upgrade\r\n");
@@ -81,7 +71,7 @@ class TunnelTest {
         AtomicLong written = new AtomicLong();
         CompletableFuture<Void> sent = new CompletableFuture<>();
         CountDownLatch clientDone = new CountDownLatch(1);
-        backend(socket -> {
+        proxy.backend(socket -> {
             TestBackend.readHead(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             out.write(SWITCHED.getBytes(StandardCharsets.US_ASCII));
@@ -111,7 +101,7 @@ class TunnelTest {
 
     @Test
     void aNon101AnswerToAnUpgradeKeepsHttpFraming() throws Exception {
-        backend(socket -> {
+        proxy.backend(socket -> {
             InputStream in = socket.getInputStream();
             TestBackend.readHead(in);
             TestBackend.write(socket, TestBackend.ok("no upgrade here"));
@@ -128,7 +118,7 @@ class TunnelTest {
 
     @Test
     void a101ToARequestThatDidNotAskIsMalformed() throws Exception {
-        backend(socket -> {
+        proxy.backend(socket -> {
             TestBackend.readHead(socket.getInputStream());
             TestBackend.write(socket, SWITCHED);
             socket.getInputStream().read();
