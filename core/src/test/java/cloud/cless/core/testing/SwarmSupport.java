@@ -1,5 +1,6 @@
 package cloud.cless.core.testing;
 
+import cloud.cless.core.runtime.swarm.SwarmClient;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.SaveImagesCmd;
 import com.github.dockerjava.api.model.SwarmSpec;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -53,6 +56,8 @@ public final class SwarmSupport implements BeforeAllCallback, AfterAllCallback {
     private InetAddress nodeAddress;
     private Thread shutdownHook;
     private Duration startupTime;
+    private ExecutorService clientCalls;
+    private SwarmClient client;
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -87,6 +92,15 @@ public final class SwarmSupport implements BeforeAllCallback, AfterAllCallback {
     /** A docker-java client on the private engine, for checking what the swarm did; the caller closes it. */
     public DockerClient newClient() {
         return DockerSupport.newClient(dockerHost());
+    }
+
+    /** cless's own Swarm client on the private engine, for checking and clearing what a test made; closed with it. */
+    public synchronized SwarmClient client() {
+        if (client == null) {
+            clientCalls = Executors.newFixedThreadPool(4);
+            client = new SwarmClient(dockerHost(), clientCalls, SwarmClient.DEFAULT_CALL_TIMEOUT);
+        }
+        return client;
     }
 
     private synchronized void start() {
@@ -184,6 +198,12 @@ public final class SwarmSupport implements BeforeAllCallback, AfterAllCallback {
             }
         }
         shutdownHook = null;
+        if (client != null) {
+            client.close();
+            clientCalls.shutdownNow();
+            client = null;
+            clientCalls = null;
+        }
         if (network == null) {
             return;
         }

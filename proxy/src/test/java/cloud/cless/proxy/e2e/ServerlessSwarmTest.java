@@ -3,7 +3,6 @@ package cloud.cless.proxy.e2e;
 import static cloud.cless.core.testing.Futures.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.cless.core.runtime.swarm.SwarmClient;
 import cloud.cless.core.runtime.swarm.SwarmService;
 import cloud.cless.core.runtime.swarm.SwarmServiceSpec;
 import cloud.cless.core.runtime.swarm.SwarmTask;
@@ -25,9 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,26 +43,12 @@ class ServerlessSwarmTest {
     @RegisterExtension
     static final SwarmSupport swarm = new SwarmSupport();
 
-    private static ExecutorService calls;
-    private static SwarmClient client;
 
     @TempDir
     Path dataDir;
 
     private ClessServer server;
     private final ExecutorService clients = Executors.newCachedThreadPool();
-
-    @BeforeAll
-    static void open() {
-        calls = Executors.newFixedThreadPool(4);
-        client = new SwarmClient(swarm.dockerHost(), calls, SwarmClient.DEFAULT_CALL_TIMEOUT);
-    }
-
-    @AfterAll
-    static void close() {
-        client.close();
-        calls.shutdownNow();
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -79,8 +62,8 @@ class ServerlessSwarmTest {
         if (server != null) {
             server.close();
         }
-        for (SwarmService left : await(client.listManaged(swarm.installationId()))) {
-            await(client.removeService(left.name()));
+        for (SwarmService left : await(swarm.client().listManaged(swarm.installationId()))) {
+            await(swarm.client().removeService(left.name()));
         }
     }
 
@@ -225,15 +208,17 @@ class ServerlessSwarmTest {
 
     private static boolean exists(String revision) {
         String name = SwarmServiceSpec.nameFor(revision);
-        return await(client.listManaged(swarm.installationId())).stream().anyMatch(s -> s.name().equals(name));
+        return await(swarm.client().listManaged(swarm.installationId())).stream()
+                .anyMatch(s -> s.name().equals(name));
     }
 
     private static int replicas(String revision) {
-        return await(client.service(SwarmServiceSpec.nameFor(revision))).replicas();
+        return await(swarm.client().service(SwarmServiceSpec.nameFor(revision))).replicas();
     }
 
     private static List<SwarmTask> runningTasks(String revision) {
-        return await(client.tasks(SwarmServiceSpec.nameFor(revision))).stream().filter(SwarmTask::isRunning).toList();
+        return await(swarm.client().tasks(SwarmServiceSpec.nameFor(revision))).stream().filter(SwarmTask::isRunning)
+                .toList();
     }
 
     private static void until(BooleanSupplier condition, String what) {

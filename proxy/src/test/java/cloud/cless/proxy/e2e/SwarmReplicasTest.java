@@ -3,7 +3,6 @@ package cloud.cless.proxy.e2e;
 import static cloud.cless.core.testing.Futures.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cloud.cless.core.runtime.swarm.SwarmClient;
 import cloud.cless.core.runtime.swarm.SwarmService;
 import cloud.cless.core.runtime.swarm.SwarmServiceSpec;
 import cloud.cless.core.runtime.swarm.SwarmTask;
@@ -27,9 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,8 +49,6 @@ class SwarmReplicasTest {
     @RegisterExtension
     static final SwarmSupport swarm = new SwarmSupport();
 
-    private static ExecutorService calls;
-    private static SwarmClient client;
 
     @TempDir
     Path dir;
@@ -62,18 +57,6 @@ class SwarmReplicasTest {
     private final ExecutorService clients = Executors.newFixedThreadPool(HERD);
     private String storeUrl;
     private String clusterId;
-
-    @BeforeAll
-    static void open() {
-        calls = Executors.newFixedThreadPool(4);
-        client = new SwarmClient(swarm.dockerHost(), calls, SwarmClient.DEFAULT_CALL_TIMEOUT);
-    }
-
-    @AfterAll
-    static void close() {
-        client.close();
-        calls.shutdownNow();
-    }
 
     @BeforeEach
     void start() throws IOException {
@@ -89,8 +72,8 @@ class SwarmReplicasTest {
         clients.shutdownNow();
         Collections.reverse(replicas);
         replicas.forEach(ClessServer::close);
-        for (SwarmService left : await(client.listManaged(clusterId))) {
-            await(client.removeService(left.name()));
+        for (SwarmService left : await(swarm.client().listManaged(clusterId))) {
+            await(swarm.client().removeService(left.name()));
         }
     }
 
@@ -141,7 +124,7 @@ class SwarmReplicasTest {
             Waits.until(WAIT, "the service known to " + replica.proxyAddress(),
                     () -> replica.registry().get(name).isPresent());
         }
-        Waits.until(WAIT, "the revision's swarm service", () -> await(client.listManaged(clusterId)).stream()
+        Waits.until(WAIT, "the revision's swarm service", () -> await(swarm.client().listManaged(clusterId)).stream()
                 .anyMatch(s -> s.name().equals(SwarmServiceSpec.nameFor(name + "-00001"))));
     }
 
@@ -169,10 +152,11 @@ class SwarmReplicasTest {
     }
 
     private static int replicasOf(String revision) {
-        return await(client.service(SwarmServiceSpec.nameFor(revision))).replicas();
+        return await(swarm.client().service(SwarmServiceSpec.nameFor(revision))).replicas();
     }
 
     private static List<SwarmTask> runningTasks(String revision) {
-        return await(client.tasks(SwarmServiceSpec.nameFor(revision))).stream().filter(SwarmTask::isRunning).toList();
+        return await(swarm.client().tasks(SwarmServiceSpec.nameFor(revision))).stream().filter(SwarmTask::isRunning)
+                .toList();
     }
 }
