@@ -167,7 +167,11 @@ abstract class LifecycleDockerFixture {
 
     /** The spare container of {@code service} once there is one other than {@code not}. */
     Container awaitSpare(String service, String not) throws InterruptedException {
-        waitUntil(() -> spareOf(service, not) != null);
+        // The engine lists a container it is still registering, before an inspect of it finds it: wait for both.
+        waitUntil(() -> {
+            Container spare = spareOf(service, not);
+            return spare != null && !"removed".equals(stateOf(spare.getId()));
+        });
         return spareOf(service, not);
     }
 
