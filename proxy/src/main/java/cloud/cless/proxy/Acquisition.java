@@ -16,9 +16,11 @@ import org.slf4j.LoggerFactory;
  * it is now, should it have moved since routing) and gets a connection to it, an idle one
  * from this event loop's pool, else a new one opened on the same loop. A connect that fails (nothing was sent yet)
  * is retried once on a new lease: a refused connect reports the instance as gone first, a timed-out one does not
- * (an instance too busy to accept is not a broken one). Cancelling gives the request's place up at once.
+ * (an instance too busy to accept is not a broken one). Cancelling gives the request's place up at once. While
+ * the pool holds new connections to the instance back ({@link UpstreamPool.Slot#tryOpen()}), the request waits in
+ * the instance's slot, lease in hand, for an idle connection or leave to open one.
  */
-final class Acquisition {
+final class Acquisition implements UpstreamPool.Waiter {
     private static final Logger log = LoggerFactory.getLogger(Acquisition.class);
 
     /** Where the outcome goes; called on the event loop, at most once per {@link #start} or {@link #reconnect}. */
@@ -38,6 +40,8 @@ final class Acquisition {
     private final UpstreamPool pool;
     private final Callback callback;
     private Future<InstanceLease> pending;
+    private InstanceLease paced;
+    private UpstreamPool.Slot pacedIn;
     private boolean retried;
     private boolean cancelled;
 
@@ -65,14 +69,16 @@ final class Acquisition {
         }
     }
 
-    /** Whether the lease is still being waited for (a cold start or the queue). */
+    /** Whether the lease is still being waited for (a cold start or the queue), or a connection under it. */
     boolean waiting() {
-        return pending != null;
+        return pending != null || paced != null;
     }
 
     /** Opens a new connection under {@code lease}, for the retry of a request whose pooled connection failed. */
     void reconnect(InstanceLease lease) {
-        connect(lease);
+        UpstreamPool.Slot slot = pool.slot(lease);
+        slot.forceOpen();
+        connect(lease, slot);
     }
 
     /** The client left: give the place in the queue up, and drop whatever arrives later. */
@@ -81,6 +87,39 @@ final class Acquisition {
         if (pending != null) {
             pending.cancel(false);
         }
+        if (paced != null) {
+            pacedIn.leave(this);
+            paced.release();
+            paced = null;
+            pacedIn = null;
+        }
+    }
+
+    @Override
+    public void handed(UpstreamConnection connection) {
+        InstanceLease lease = paced;
+        paced = null;
+        pacedIn = null;
+        if (lease == null) {
+            connection.release(true, System.nanoTime()); // gave its place up after the connection was handed over
+            return;
+        }
+        if (!connection.channel().isActive()) {
+            // The app closed it on its way over: open one instead, as the request already waited its turn.
+            connection.slot().forceOpen();
+            connect(lease, connection.slot());
+            return;
+        }
+        callback.acquired(lease, connection, true);
+    }
+
+    @Override
+    public void mayOpen() {
+        InstanceLease lease = paced;
+        UpstreamPool.Slot slot = pacedIn;
+        paced = null;
+        pacedIn = null;
+        connect(lease, slot);
     }
 
     private void leased(Future<InstanceLease> acquired) {
@@ -98,24 +137,36 @@ final class Acquisition {
         UpstreamConnection idle = pool.take(lease);
         if (idle != null) {
             callback.acquired(lease, idle, true);
+            return;
+        }
+        UpstreamPool.Slot slot = pool.slot(lease);
+        if (slot.tryOpen()) {
+            connect(lease, slot);
         } else {
-            connect(lease);
+            paced = lease;
+            pacedIn = slot;
+            slot.await(this);
         }
     }
 
-    private void connect(InstanceLease lease) {
+    private void connect(InstanceLease lease, UpstreamPool.Slot slot) {
         ChannelFuture connect = path.connector().connect(loop, lease.address());
-        connect.addListener(f -> connected(lease, connect));
+        connect.addListener(f -> connected(lease, slot, connect));
     }
 
-    private void connected(InstanceLease lease, ChannelFuture connect) {
+    private void connected(InstanceLease lease, UpstreamPool.Slot slot, ChannelFuture connect) {
+        if (!connect.isSuccess() || cancelled) {
+            // No UpstreamConnection counts it from here. Later, not now: a connect can fail at once, and waking the
+            // next waiter from inside this listener would nest one connect per waiter on the stack.
+            loop.execute(slot::openingEnded);
+        }
         if (cancelled) {
             connect.channel().close();
             lease.release();
             return;
         }
         if (connect.isSuccess()) {
-            UpstreamConnection connection = new UpstreamConnection(connect.channel(), pool.slot(lease));
+            UpstreamConnection connection = new UpstreamConnection(connect.channel(), slot);
             connect.channel().pipeline().addLast(RequestPath.UPSTREAM, connection);
             callback.acquired(lease, connection, false);
             return;

@@ -63,7 +63,7 @@ final class RequestPath {
         this.watchesWaitingClients = watchesWaitingClients;
         for (EventExecutor executor : group) {
             pools.put(executor, new UpstreamPool((EventLoop) executor, config.upstreamIdleTimeout(),
-                    config.maxIdlePerInstance()));
+                    config.maxIdlePerInstance(), UpstreamPool.ANSWER_GRACE));
         }
     }
 

@@ -6,7 +6,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * One connection to an instance, and the handler on its channel: while an exchange uses it, every event goes to
  * that exchange; while it idles in its {@link UpstreamPool}, a read stays pending, so a close by the app (or any
  * unexpected byte, after which the connection cannot be trusted) takes it out of the pool at once.
+ *
+ * <p>A new connection counts as being opened in its slot until the app answers on it, it closes, or
+ * its pool's answer grace has passed since it opened: only an answer proves the app accepted it, and a slow answer
+ * (a long poll) must not hold the next connections back for long.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
@@ -37,11 +43,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final UpstreamPool.Slot slot;
     private User user;
     private boolean reused;
+    private boolean opening;
+    private ScheduledFuture<?> grace;
     long idleSinceNanos;
 
+    /** A connection just opened under {@link UpstreamPool.Slot#tryOpen()}: it counts as being opened. */
     UpstreamConnection(Channel channel, UpstreamPool.Slot slot) {
         this.channel = channel;
         this.slot = slot;
+        this.opening = true;
+        this.grace = channel.eventLoop().schedule(this::opened, slot.pool().answerGraceNanos(),
+                TimeUnit.NANOSECONDS);
     }
 
     Channel channel() {
@@ -78,8 +90,19 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The app answered, the connection closed, or the grace passed: the slot may open another. */
+    private void opened() {
+        if (opening) {
+            opening = false;
+            grace.cancel(false);
+            grace = null;
+            slot.openingEnded();
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        opened();
         if (user != null && msg instanceof ByteBuf bytes) {
             user.upstreamRead(bytes);
             return;
@@ -121,6 +144,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        opened();
         User current = user;
         if (current != null) {
             user = null;
